@@ -1,0 +1,14 @@
+#include "bench/openblas_baseline.h"
+
+#include <cblas.h>
+
+namespace bitnet::bench {
+
+void openblas_sgemm(int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c) {
+  // Leading dimensions are the row lengths of the contiguous row-major operands.
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
+              static_cast<int>(k), 1.0f, a, static_cast<int>(k), b, static_cast<int>(n), 0.0f, c,
+              static_cast<int>(n));
+}
+
+}  // namespace bitnet::bench

@@ -1,0 +1,12 @@
+// OpenBLAS called directly, as a baseline for our own matmul. This adapter is the only bench file
+// that includes <cblas.h> (STYLE.md rule 11).
+#pragma once
+
+#include <cstdint>
+
+namespace bitnet::bench {
+
+// c[m,n] = a[m,k] * b[k,n], all row-major f32 and contiguous; c must not alias a or b.
+void openblas_sgemm(int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c);
+
+}  // namespace bitnet::bench

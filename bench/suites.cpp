@@ -1,0 +1,9 @@
+#include "bench/suites.h"
+
+namespace bitnet::bench {
+
+void register_builtin_suites(SuiteRegistry& registry) {
+  register_ops_suite(registry);
+}
+
+}  // namespace bitnet::bench
