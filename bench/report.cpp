@@ -1,5 +1,6 @@
 #include "bench/report.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -9,10 +10,15 @@
 namespace bitnet::bench {
 namespace {
 
-// Three significant digits for values in [1, 1000).
+// A value scaled to [1, 1000) is shown below this bound, else with the next prefix: 999.7 would
+// round to "1000".
+constexpr double kScaleLimit = 999.5;
+
+// Three significant digits for values in [1, 1000); the bounds account for rounding (9.996 gives
+// "10.0", not "10.00").
 std::string three_digits(double value) {
-  if (value < 10) return fmt::format("{:.2f}", value);
-  if (value < 100) return fmt::format("{:.1f}", value);
+  if (value < 9.995) return fmt::format("{:.2f}", value);
+  if (value < 99.95) return fmt::format("{:.1f}", value);
   return fmt::format("{:.0f}", value);
 }
 
@@ -64,9 +70,9 @@ std::vector<std::optional<double>> bitnet_speedups(const std::vector<Measurement
 }
 
 std::string format_duration(double nanoseconds) {
-  if (nanoseconds < 1e3) return three_digits(nanoseconds) + " ns";
-  if (nanoseconds < 1e6) return three_digits(nanoseconds / 1e3) + " µs";
-  if (nanoseconds < 1e9) return three_digits(nanoseconds / 1e6) + " ms";
+  if (nanoseconds < kScaleLimit) return three_digits(nanoseconds) + " ns";
+  if (nanoseconds < kScaleLimit * 1e3) return three_digits(nanoseconds / 1e3) + " µs";
+  if (nanoseconds < kScaleLimit * 1e6) return three_digits(nanoseconds / 1e6) + " ms";
   return fmt::format("{:.2f} s", nanoseconds / 1e9);
 }
 
@@ -89,7 +95,7 @@ std::string format_throughput(double items_per_second, Unit unit) {
   }
   size_t prefix = 0;
   double value = items_per_second;
-  while (value >= 1e3 && prefix + 1 < kPrefixes.size()) {
+  while (value >= kScaleLimit && prefix + 1 < kPrefixes.size()) {
     value /= 1e3;
     ++prefix;
   }
@@ -145,7 +151,8 @@ std::string format_table(const std::vector<Measurement>& measurements) {
 }
 
 std::string format_json(const std::vector<Measurement>& measurements) {
-  nlohmann::json array = nlohmann::json::array();
+  // ordered_json keeps the fields in the documented order rather than sorting them.
+  nlohmann::ordered_json array = nlohmann::ordered_json::array();
   for (const Measurement& row : measurements) {
     array.push_back({{"suite", row.suite},
                      {"case", row.case_name},
