@@ -18,3 +18,10 @@ target_link_libraries(bitnet_openblas INTERFACE ${BITNET_OPENBLAS_LIBRARY})
 # Debian's cpuinfo CMake config points at a wrong path (/usr/lib/lib/...); pkg-config is reliable.
 pkg_check_modules(CPUINFO REQUIRED IMPORTED_TARGET libcpuinfo)
 set(BITNET_CPUINFO_TARGET PkgConfig::CPUINFO)
+
+# SLEEF (vectorised libm), reached only from src/cpu/simd/sleef_adapter.h.
+find_path(BITNET_SLEEF_INCLUDE_DIR sleef.h REQUIRED)
+find_library(BITNET_SLEEF_LIBRARY NAMES sleef REQUIRED)
+add_library(bitnet_sleef INTERFACE)
+target_include_directories(bitnet_sleef INTERFACE ${BITNET_SLEEF_INCLUDE_DIR})
+target_link_libraries(bitnet_sleef INTERFACE ${BITNET_SLEEF_LIBRARY})

@@ -1,0 +1,67 @@
+// The CPU kernel table: one function pointer per kernel, filled once per SIMD level. Kernels take
+// raw pointers and lengths and assume validated input (non-overlapping unless stated, n >= 0).
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/isa.h"
+
+namespace bitnet::cpu {
+
+enum class ArithmeticKind { kAdd, kSub, kMul, kDiv, kMax, kMin, kCount };
+enum class ActivationKind { kExp, kTanh, kSigmoid, kSilu, kGeluErf, kGeluTanh, kRelu, kRelu2, kCount };
+
+inline constexpr int kArithmeticCount = static_cast<int>(ArithmeticKind::kCount);
+inline constexpr int kActivationCount = static_cast<int>(ActivationKind::kCount);
+
+// out[i] = a[i] op b[i]; out may equal a or b (the same pointer), no other overlap.
+using BinaryKernel = void (*)(const float* a, const float* b, float* out, int64_t n);
+// out[i] = a[i] op s (tensor_scalar) or s op a[i] (scalar_tensor).
+using BinaryScalarKernel = void (*)(const float* a, float s, float* out, int64_t n);
+// out[i] = f(in[i]); out may equal in.
+using UnaryKernel = void (*)(const float* in, float* out, int64_t n);
+
+struct CpuKernels {
+  Isa isa = Isa::kScalar;
+  // max and min propagate NaN and keep the first operand on ties (+0 vs -0), like the reference.
+  BinaryKernel binary[kArithmeticCount] = {};
+  BinaryScalarKernel binary_tensor_scalar[kArithmeticCount] = {};
+  BinaryScalarKernel binary_scalar_tensor[kArithmeticCount] = {};
+  UnaryKernel activation[kActivationCount] = {};
+
+  // Sum accumulated in double (exact for 1e8 + 1e7 ones); max propagates NaN (-inf for n == 0).
+  double (*sum)(const float* in, int64_t n) = nullptr;
+  float (*max)(const float* in, int64_t n) = nullptr;
+  float (*dot)(const float* a, const float* b, int64_t n) = nullptr;
+
+  // One row: softmax and log_softmax (max-subtracted), rms_norm with optional weight (nullable).
+  void (*softmax)(const float* in, float* out, int64_t n) = nullptr;
+  void (*log_softmax)(const float* in, float* out, int64_t n) = nullptr;
+  void (*rms_norm)(const float* in, const float* weight, float* out, int64_t n, float eps) = nullptr;
+
+  // Round-to-nearest-even conversions, bit-identical with half.h at every level.
+  void (*f32_to_f16)(const float* in, uint16_t* out, int64_t n) = nullptr;
+  void (*f16_to_f32)(const uint16_t* in, float* out, int64_t n) = nullptr;
+  void (*f32_to_bf16)(const float* in, uint16_t* out, int64_t n) = nullptr;
+  void (*bf16_to_f32)(const uint16_t* in, float* out, int64_t n) = nullptr;
+
+  // Per-token absmax int8 quantisation (BitNet b1.58): scale = 127 / max(max|x|, 1e-5),
+  // out = clamp(round_half_even(x * scale), -128, 127). Returns the scale; when the row holds NaN
+  // or Inf the returned scale is not finite and `out` is unspecified (the caller reports it).
+  float (*quantize_absmax_i8)(const float* in, int8_t* out, int64_t n) = nullptr;
+};
+
+// The table of the selected level, built on first use.
+[[nodiscard]] const CpuKernels& kernels();
+// The table of a given level (for tests and benchmarks); throws Error when it is not available.
+// Entries a level does not implement hold the best lower level's kernel.
+[[nodiscard]] const CpuKernels& kernels_for(Isa isa);
+
+// Fillers, one per level; each overwrites only the entries it implements.
+void fill_scalar_kernels(CpuKernels& table);
+void fill_sse41_kernels(CpuKernels& table);
+void fill_avx2_kernels(CpuKernels& table);
+void fill_avx512_kernels(CpuKernels& table);
+void fill_neon_kernels(CpuKernels& table);
+
+}  // namespace bitnet::cpu
