@@ -16,8 +16,19 @@ target_include_directories(bitnet_openblas INTERFACE ${BITNET_CBLAS_INCLUDE_DIR}
 target_link_libraries(bitnet_openblas INTERFACE ${BITNET_OPENBLAS_LIBRARY})
 
 # Debian's cpuinfo CMake config points at a wrong path (/usr/lib/lib/...); pkg-config is reliable.
-pkg_check_modules(CPUINFO REQUIRED IMPORTED_TARGET libcpuinfo)
-set(BITNET_CPUINFO_TARGET PkgConfig::CPUINFO)
+pkg_check_modules(CPUINFO QUIET IMPORTED_TARGET libcpuinfo)
+if(CPUINFO_FOUND)
+  set(BITNET_CPUINFO_TARGET PkgConfig::CPUINFO)
+else()
+  # libcpuinfo-dev cannot be installed for two architectures at once; a cross build links the
+  # foreign runtime library (libcpuinfo0:arm64) with the architecture-independent header.
+  find_path(BITNET_CPUINFO_INCLUDE_DIR cpuinfo.h PATHS /usr/include NO_CMAKE_FIND_ROOT_PATH REQUIRED)
+  find_library(BITNET_CPUINFO_LIBRARY NAMES cpuinfo libcpuinfo.so.0 REQUIRED)
+  add_library(bitnet_cpuinfo INTERFACE)
+  target_include_directories(bitnet_cpuinfo SYSTEM INTERFACE ${BITNET_CPUINFO_INCLUDE_DIR})
+  target_link_libraries(bitnet_cpuinfo INTERFACE ${BITNET_CPUINFO_LIBRARY})
+  set(BITNET_CPUINFO_TARGET bitnet_cpuinfo)
+endif()
 
 # SLEEF (vectorised libm), reached only from src/cpu/simd/sleef_adapter.h.
 find_path(BITNET_SLEEF_INCLUDE_DIR sleef.h REQUIRED)

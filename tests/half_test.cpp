@@ -13,15 +13,22 @@
 namespace bitnet {
 namespace {
 
+// The compiler's own half type: _Float16 (libgcc soft-float) on x86-64, __fp16 (FCVT) on arm64.
+#if defined(__aarch64__)
+using CompilerHalf = __fp16;
+#else
+using CompilerHalf = _Float16;
+#endif
+
 uint16_t reference_f16_bits(float value) {
-  const _Float16 half = static_cast<_Float16>(value);
+  const CompilerHalf half = static_cast<CompilerHalf>(value);
   uint16_t bits;
   std::memcpy(&bits, &half, 2);
   return bits;
 }
 
 float reference_f16_to_float(uint16_t bits) {
-  _Float16 half;
+  CompilerHalf half;
   std::memcpy(&half, &bits, 2);
   return static_cast<float>(half);
 }
