@@ -4,6 +4,7 @@ namespace bitnet::bench {
 
 void register_builtin_suites(SuiteRegistry& registry) {
   register_ops_suite(registry);
+  register_simd_suite(registry);
 }
 
 }  // namespace bitnet::bench

@@ -4,6 +4,7 @@
 
 #include "bitnet/ops.h"
 #include "core/raise.h"
+#include "cpu/kernels.h"
 #include "tensor/convert.h"
 #include "tensor/dtype_dispatch.h"
 #include "tensor/element_loop.h"
@@ -17,19 +18,61 @@ Tensor allocate_tensor(const Shape& shape, DType dtype) {
                 dtype);
 }
 
+namespace {
+
+using ContiguousConversion = void (*)(const char* in, char* out, int64_t count);
+
+// The SIMD kernel converting a contiguous run from In to Out, or null when there is none.
+template <typename Out, typename In>
+ContiguousConversion contiguous_conversion() {
+  const cpu::CpuKernels& table = cpu::kernels();
+  // The casts only reinterpret element pointers for the kernel's signature.
+  if constexpr (std::is_same_v<In, float> && std::is_same_v<Out, Half>) {
+    static const auto kernel = table.f32_to_f16;
+    return [](const char* in, char* out, int64_t count) {
+      kernel(reinterpret_cast<const float*>(in), reinterpret_cast<uint16_t*>(out), count);
+    };
+  } else if constexpr (std::is_same_v<In, Half> && std::is_same_v<Out, float>) {
+    static const auto kernel = table.f16_to_f32;
+    return [](const char* in, char* out, int64_t count) {
+      kernel(reinterpret_cast<const uint16_t*>(in), reinterpret_cast<float*>(out), count);
+    };
+  } else if constexpr (std::is_same_v<In, float> && std::is_same_v<Out, BFloat16>) {
+    static const auto kernel = table.f32_to_bf16;
+    return [](const char* in, char* out, int64_t count) {
+      kernel(reinterpret_cast<const float*>(in), reinterpret_cast<uint16_t*>(out), count);
+    };
+  } else if constexpr (std::is_same_v<In, BFloat16> && std::is_same_v<Out, float>) {
+    static const auto kernel = table.bf16_to_f32;
+    return [](const char* in, char* out, int64_t count) {
+      kernel(reinterpret_cast<const uint16_t*>(in), reinterpret_cast<float*>(out), count);
+    };
+  } else {
+    (void)table;
+    return nullptr;
+  }
+}
+
+}  // namespace
+
 void copy_elements(const Tensor& source, const Tensor& destination) {
-  const ElementLoop<2> loop =
-      make_element_loop<2>(destination.shape(), {&destination, &source});
+  const ElementLoop<2> loop = make_element_loop<2>(destination.shape(), {&destination, &source});
   const bool same_type = source.dtype() == destination.dtype();
   const int64_t element = static_cast<int64_t>(destination.element_size());
   visit_dtype(destination.dtype(), [&](auto out_tag) {
     using Out = typename decltype(out_tag)::type;
     visit_dtype(source.dtype(), [&](auto in_tag) {
       using In = typename decltype(in_tag)::type;
+      // f32 <-> f16/bf16 runs go to the dispatched SIMD conversions (bit-identical to convert.h).
+      const auto simd_conversion = contiguous_conversion<Out, In>();
       run_element_loop(loop, [&](char* const* pointers, const int64_t* strides, int64_t count) {
         if (same_type && strides[0] == element && strides[1] == element) {
           // Precondition: both runs are contiguous and do not overlap (checked by the caller).
           std::memcpy(pointers[0], pointers[1], static_cast<size_t>(count * element));
+          return;
+        }
+        if (simd_conversion != nullptr && strides[0] == sizeof(Out) && strides[1] == sizeof(In)) {
+          simd_conversion(pointers[1], pointers[0], count);
           return;
         }
         for (int64_t i = 0; i < count; ++i) {
