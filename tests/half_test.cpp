@@ -33,8 +33,12 @@ float reference_f16_to_float(uint16_t bits) {
   return static_cast<float>(half);
 }
 
-bool is_f16_nan(uint16_t bits) { return (bits & 0x7c00) == 0x7c00 && (bits & 0x3ff) != 0; }
-bool is_bf16_nan(uint16_t bits) { return (bits & 0x7f80) == 0x7f80 && (bits & 0x7f) != 0; }
+bool is_f16_nan(uint16_t bits) {
+  return (bits & 0x7c00) == 0x7c00 && (bits & 0x3ff) != 0;
+}
+bool is_bf16_nan(uint16_t bits) {
+  return (bits & 0x7f80) == 0x7f80 && (bits & 0x7f) != 0;
+}
 
 // Nearest bf16 to a finite or infinite float, ties to even, computed on magnitudes in double.
 uint16_t reference_bf16_bits(float value) {
@@ -65,7 +69,8 @@ TEST(HalfTest, F16ToFloatMatchesReferenceForAllPatterns) {
       ASSERT_TRUE(std::isnan(ours)) << std::hex << pattern;
       ASSERT_EQ(std::signbit(ours), std::signbit(reference)) << std::hex << pattern;
       // The payload travels into the top f32 mantissa bits, and the NaN comes out quiet.
-      ASSERT_EQ((std::bit_cast<uint32_t>(ours) >> 13) & 0x1ff, bits & 0x1ffu) << std::hex << pattern;
+      ASSERT_EQ((std::bit_cast<uint32_t>(ours) >> 13) & 0x1ff, bits & 0x1ffu)
+          << std::hex << pattern;
       ASSERT_NE(std::bit_cast<uint32_t>(ours) & 0x00400000u, 0u) << std::hex << pattern;
       continue;
     }
@@ -95,11 +100,12 @@ TEST(HalfTest, FloatToF16RoundsToNearestEvenAtEveryMidpoint) {
     for (const uint32_t sign : {0u, 0x8000u}) {
       const float low = f16_bits_to_float(static_cast<uint16_t>(pattern | sign));
       // Beyond the largest finite half, the next "value" for rounding purposes is 2^16.
-      const float high = pattern + 1 == 0x7c00 ? (sign ? -65536.0f : 65536.0f)
-                                               : f16_bits_to_float(static_cast<uint16_t>((pattern + 1) | sign));
+      const float high = pattern + 1 == 0x7c00
+                             ? (sign ? -65536.0f : 65536.0f)
+                             : f16_bits_to_float(static_cast<uint16_t>((pattern + 1) | sign));
       const float middle = (low + high) / 2;  // exact: halves have 11 significant bits
-      for (const float probe : {middle, std::nextafter(middle, 0.0f),
-                                std::nextafter(middle, 2 * middle), low}) {
+      for (const float probe :
+           {middle, std::nextafter(middle, 0.0f), std::nextafter(middle, 2 * middle), low}) {
         ASSERT_EQ(float_to_f16_bits(probe), reference_f16_bits(probe))
             << "value " << probe << " (f32 bits 0x" << std::hex << std::bit_cast<uint32_t>(probe)
             << ")";
@@ -119,8 +125,8 @@ TEST(HalfTest, FloatToF16MatchesReferenceOnRandomFloats) {
         ASSERT_TRUE(is_f16_nan(ours));
         continue;
       }
-      ASSERT_EQ(ours, reference_f16_bits(value)) << "f32 bits 0x" << std::hex
-                                                 << std::bit_cast<uint32_t>(value);
+      ASSERT_EQ(ours, reference_f16_bits(value))
+          << "f32 bits 0x" << std::hex << std::bit_cast<uint32_t>(value);
     }
   }
 }
@@ -173,7 +179,8 @@ TEST(BFloat16Test, RoundsToNearestEvenAtEveryMidpoint) {
     for (const uint32_t sign : {0u, 0x8000u}) {
       const uint32_t base = (pattern | sign) << 16;
       // The midpoint to the next bf16 and its f32 neighbours, as exact f32 bit patterns.
-      for (const uint32_t probe_bits : {base | 0x8000u, base | 0x7fffu, base | 0x8001u, base | 1u}) {
+      for (const uint32_t probe_bits :
+           {base | 0x8000u, base | 0x7fffu, base | 0x8001u, base | 1u}) {
         const float probe = std::bit_cast<float>(probe_bits);
         ASSERT_EQ(float_to_bf16_bits(probe), reference_bf16_bits(probe))
             << "f32 bits 0x" << std::hex << probe_bits;
@@ -193,8 +200,8 @@ TEST(BFloat16Test, MatchesReferenceOnRandomFloats) {
         ASSERT_TRUE(is_bf16_nan(ours));
         continue;
       }
-      ASSERT_EQ(ours, reference_bf16_bits(value)) << "f32 bits 0x" << std::hex
-                                                  << std::bit_cast<uint32_t>(value);
+      ASSERT_EQ(ours, reference_bf16_bits(value))
+          << "f32 bits 0x" << std::hex << std::bit_cast<uint32_t>(value);
     }
   }
 }

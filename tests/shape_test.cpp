@@ -43,7 +43,8 @@ TEST(ShapeTest, Broadcasting) {
 TEST(ShapeTest, NormalizeAxis) {
   EXPECT_EQ(normalize_axis(-1, 3, "sum"), 2);
   EXPECT_EQ(normalize_axis(0, 3, "sum"), 0);
-  EXPECT_BITNET_ERROR(normalize_axis(3, 3, "sum"), "sum: axis 3 is out of range for a tensor of rank 3");
+  EXPECT_BITNET_ERROR(normalize_axis(3, 3, "sum"),
+                      "sum: axis 3 is out of range for a tensor of rank 3");
   EXPECT_BITNET_ERROR(normalize_axis(-4, 3, "sum"), "axis -4");
   EXPECT_BITNET_ERROR(normalize_axis(0, 0, "sum"), "rank 0");
 }

@@ -50,11 +50,13 @@ int64_t ulp_distance(float a, float b) {
 // An output buffer poisoned with kPoison, starting one float past a 64-byte boundary (unaligned),
 // followed by a guard region that must stay untouched.
 struct GuardedOutput {
-  explicit GuardedOutput(int64_t n) : storage(static_cast<size_t>(n + kGuard + 17), kPoison), size(n) {}
+  explicit GuardedOutput(int64_t n)
+      : storage(static_cast<size_t>(n + kGuard + 17), kPoison), size(n) {}
   float* data() { return storage.data() + 1; }
   void expect_guard_intact(const std::string& context) const {
     for (int64_t i = size + 1; i < static_cast<int64_t>(storage.size()); ++i) {
-      ASSERT_EQ(std::bit_cast<uint32_t>(storage[static_cast<size_t>(i)]), std::bit_cast<uint32_t>(kPoison))
+      ASSERT_EQ(std::bit_cast<uint32_t>(storage[static_cast<size_t>(i)]),
+                std::bit_cast<uint32_t>(kPoison))
           << context << ": wrote past the end at offset " << i - 1 - size;
     }
     ASSERT_EQ(storage[0], kPoison) << context << ": wrote before the start";
@@ -70,11 +72,18 @@ std::vector<float> random_input(int64_t n, uint64_t seed, float low, float high,
   std::vector<float> values(static_cast<size_t>(n + 1));  // +1: start unaligned at index 1
   for (float& value : values) value = uniform(engine);
   if (specials && n > 0) {
-    const float special[] = {std::numeric_limits<float>::quiet_NaN(), INFINITY, -INFINITY, 0.0f, -0.0f,
-                             1e-40f, -1e-40f, std::numeric_limits<float>::max(),
+    const float special[] = {std::numeric_limits<float>::quiet_NaN(),
+                             INFINITY,
+                             -INFINITY,
+                             0.0f,
+                             -0.0f,
+                             1e-40f,
+                             -1e-40f,
+                             std::numeric_limits<float>::max(),
                              -std::numeric_limits<float>::max()};
     std::uniform_int_distribution<int64_t> position(1, n);
-    for (int k = 0; k < 3; ++k) values[static_cast<size_t>(position(engine))] = special[engine() % 9];
+    for (int k = 0; k < 3; ++k)
+      values[static_cast<size_t>(position(engine))] = special[engine() % 9];
   }
   return values;
 }
@@ -95,12 +104,14 @@ std::string level_name(const ::testing::TestParamInfo<Isa>& info) {
 
 // Compares a unary float kernel at every length against the reference, within max_ulp.
 template <typename Kernel>
-void check_unary(Kernel simd_kernel, Kernel reference_kernel, float low, float high, int64_t max_ulp,
-                 const std::string& name, bool specials = true) {
+void check_unary(Kernel simd_kernel, Kernel reference_kernel, float low, float high,
+                 int64_t max_ulp, const std::string& name, bool specials = true) {
   for (const uint64_t seed : testing::test_seeds()) {
     for (const int64_t n : lengths()) {
-      const std::string context = name + " n=" + std::to_string(n) + " " + testing::seed_trace(seed);
-      const std::vector<float> input = random_input(n, seed + static_cast<uint64_t>(n), low, high, specials);
+      const std::string context =
+          name + " n=" + std::to_string(n) + " " + testing::seed_trace(seed);
+      const std::vector<float> input =
+          random_input(n, seed + static_cast<uint64_t>(n), low, high, specials);
       GuardedOutput actual(n), expected(n);
       simd_kernel(input.data() + 1, actual.data(), n);
       reference_kernel(input.data() + 1, expected.data(), n);
@@ -108,8 +119,8 @@ void check_unary(Kernel simd_kernel, Kernel reference_kernel, float low, float h
       for (int64_t i = 0; i < n; ++i) {
         const float a = actual.data()[i], e = expected.data()[i];
         ASSERT_LE(ulp_distance(a, e), max_ulp)
-            << context << " at " << i << ": input " << input[static_cast<size_t>(i + 1)] << " gives " << a
-            << ", reference " << e;
+            << context << " at " << i << ": input " << input[static_cast<size_t>(i + 1)]
+            << " gives " << a << ", reference " << e;
       }
     }
   }
@@ -120,8 +131,8 @@ TEST_P(SimdKernelTest, ArithmeticIsBitIdentical) {
   for (int op = 0; op < kArithmeticCount; ++op) {
     for (const uint64_t seed : testing::test_seeds()) {
       for (const int64_t n : lengths()) {
-        const std::string context = std::string(names[op]) + " n=" + std::to_string(n) + " " +
-                                    testing::seed_trace(seed);
+        const std::string context =
+            std::string(names[op]) + " n=" + std::to_string(n) + " " + testing::seed_trace(seed);
         const std::vector<float> a = random_input(n, seed, -100, 100, true);
         const std::vector<float> b = random_input(n, seed ^ 0x5555, -100, 100, true);
         const float scalar_value = b[0];
@@ -129,9 +140,12 @@ TEST_P(SimdKernelTest, ArithmeticIsBitIdentical) {
         simd().binary[op](a.data() + 1, b.data() + 1, actual.data(), n);
         scalar().binary[op](a.data() + 1, b.data() + 1, expected.data(), n);
         actual.expect_guard_intact(context);
-        for (int64_t i = 0; i < n; ++i) ASSERT_EQ(ulp_distance(actual.data()[i], expected.data()[i]), 0) << context << " at " << i;
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_EQ(ulp_distance(actual.data()[i], expected.data()[i]), 0)
+              << context << " at " << i;
         // Bit-identical, including the sign of zero.
-        ASSERT_EQ(std::memcmp(actual.data(), expected.data(), static_cast<size_t>(n) * 4), 0) << context;
+        ASSERT_EQ(std::memcmp(actual.data(), expected.data(), static_cast<size_t>(n) * 4), 0)
+            << context;
         for (const bool scalar_first : {false, true}) {
           GuardedOutput with_scalar(n), with_scalar_reference(n);
           const BinaryScalarKernel simd_kernel =
@@ -141,7 +155,9 @@ TEST_P(SimdKernelTest, ArithmeticIsBitIdentical) {
           simd_kernel(a.data() + 1, scalar_value, with_scalar.data(), n);
           reference_kernel(a.data() + 1, scalar_value, with_scalar_reference.data(), n);
           with_scalar.expect_guard_intact(context);
-          ASSERT_EQ(std::memcmp(with_scalar.data(), with_scalar_reference.data(), static_cast<size_t>(n) * 4), 0)
+          ASSERT_EQ(std::memcmp(with_scalar.data(), with_scalar_reference.data(),
+                                static_cast<size_t>(n) * 4),
+                    0)
               << context << (scalar_first ? " scalar op tensor" : " tensor op scalar");
         }
       }
@@ -191,7 +207,9 @@ TEST_P(SimdKernelTest, SumAndMaxMatchTheReference) {
       double magnitude = 0;
       for (int64_t i = 0; i < n; ++i) magnitude += std::fabs(input[static_cast<size_t>(i + 1)]);
       // Both accumulate in double; only the order differs.
-      ASSERT_NEAR(simd().sum(input.data() + 1, n), scalar().sum(input.data() + 1, n), 1e-13 * magnitude) << context;
+      ASSERT_NEAR(simd().sum(input.data() + 1, n), scalar().sum(input.data() + 1, n),
+                  1e-13 * magnitude)
+          << context;
       ASSERT_EQ(simd().max(input.data() + 1, n), scalar().max(input.data() + 1, n)) << context;
       std::vector<float> with_nan = input;
       if (n > 0) {
@@ -216,9 +234,10 @@ TEST_P(SimdKernelTest, DotMatchesTheReference) {
       const std::vector<float> a = random_input(n, seed, -2, 2, false);
       const std::vector<float> b = random_input(n, seed + 1, -2, 2, false);
       double magnitude = 0;
-      for (int64_t i = 1; i <= n; ++i) magnitude += std::fabs(a[static_cast<size_t>(i)] * b[static_cast<size_t>(i)]);
-      ASSERT_NEAR(simd().dot(a.data() + 1, b.data() + 1, n), scalar().dot(a.data() + 1, b.data() + 1, n),
-                  4e-7 * magnitude + 1e-30)
+      for (int64_t i = 1; i <= n; ++i)
+        magnitude += std::fabs(a[static_cast<size_t>(i)] * b[static_cast<size_t>(i)]);
+      ASSERT_NEAR(simd().dot(a.data() + 1, b.data() + 1, n),
+                  scalar().dot(a.data() + 1, b.data() + 1, n), 4e-7 * magnitude + 1e-30)
           << "n=" << n << " " << testing::seed_trace(seed);
     }
   }
@@ -263,7 +282,8 @@ TEST_P(SimdKernelTest, RmsNormMatchesTheReference) {
         scalar().rms_norm(input.data() + 1, w, expected.data(), n, 1e-6f);
         actual.expect_guard_intact(context);
         for (int64_t i = 0; i < n; ++i) {
-          ASSERT_LE(ulp_distance(actual.data()[i], expected.data()[i]), 4) << context << " at " << i;
+          ASSERT_LE(ulp_distance(actual.data()[i], expected.data()[i]), 4)
+              << context << " at " << i;
         }
       }
     }
@@ -276,12 +296,14 @@ TEST_P(SimdKernelTest, ConversionsAreBitIdentical) {
   for (uint32_t bits = 0; bits < 65536; ++bits) patterns[bits + 1] = static_cast<uint16_t>(bits);
   for (const int64_t n : {int64_t{65536}, int64_t{1}, int64_t{15}, int64_t{17}, int64_t{33}}) {
     for (auto [to_float, to_float_reference] :
-         {std::pair{simd().f16_to_f32, scalar().f16_to_f32}, std::pair{simd().bf16_to_f32, scalar().bf16_to_f32}}) {
+         {std::pair{simd().f16_to_f32, scalar().f16_to_f32},
+          std::pair{simd().bf16_to_f32, scalar().bf16_to_f32}}) {
       GuardedOutput actual(n), expected(n);
       to_float(patterns.data() + 1, actual.data(), n);
       to_float_reference(patterns.data() + 1, expected.data(), n);
       actual.expect_guard_intact("to f32 n=" + std::to_string(n));
-      ASSERT_EQ(std::memcmp(actual.data(), expected.data(), static_cast<size_t>(n) * 4), 0) << "n=" << n;
+      ASSERT_EQ(std::memcmp(actual.data(), expected.data(), static_cast<size_t>(n) * 4), 0)
+          << "n=" << n;
     }
   }
   for (const uint64_t seed : testing::test_seeds()) {
@@ -291,8 +313,10 @@ TEST_P(SimdKernelTest, ConversionsAreBitIdentical) {
       // Arbitrary bit patterns: every exponent, subnormals, NaNs with payloads, ties.
       for (float& value : input) value = std::bit_cast<float>(static_cast<uint32_t>(engine()));
       for (auto [from_float, from_float_reference] :
-           {std::pair{simd().f32_to_f16, scalar().f32_to_f16}, std::pair{simd().f32_to_bf16, scalar().f32_to_bf16}}) {
-        std::vector<uint16_t> actual(static_cast<size_t>(n + kGuard), 0xbeef), expected(static_cast<size_t>(n), 0);
+           {std::pair{simd().f32_to_f16, scalar().f32_to_f16},
+            std::pair{simd().f32_to_bf16, scalar().f32_to_bf16}}) {
+        std::vector<uint16_t> actual(static_cast<size_t>(n + kGuard), 0xbeef),
+            expected(static_cast<size_t>(n), 0);
         from_float(input.data() + 1, actual.data(), n);
         from_float_reference(input.data() + 1, expected.data(), n);
         for (int64_t i = 0; i < n; ++i) {
@@ -300,7 +324,8 @@ TEST_P(SimdKernelTest, ConversionsAreBitIdentical) {
               << "n=" << n << " at " << i << " f32 bits 0x" << std::hex
               << std::bit_cast<uint32_t>(input[static_cast<size_t>(i + 1)]);
         }
-        for (int64_t i = n; i < n + kGuard; ++i) ASSERT_EQ(actual[static_cast<size_t>(i)], 0xbeef) << "guard, n=" << n;
+        for (int64_t i = n; i < n + kGuard; ++i)
+          ASSERT_EQ(actual[static_cast<size_t>(i)], 0xbeef) << "guard, n=" << n;
       }
     }
   }
@@ -310,8 +335,8 @@ TEST_P(SimdKernelTest, QuantizationIsBitIdentical) {
   for (const uint64_t seed : testing::test_seeds()) {
     for (const int64_t n : lengths()) {
       for (const float range : {1e-7f, 1.0f, 300.0f}) {
-        const std::string context = "n=" + std::to_string(n) + " range=" + std::to_string(range) + " " +
-                                    testing::seed_trace(seed);
+        const std::string context = "n=" + std::to_string(n) + " range=" + std::to_string(range) +
+                                    " " + testing::seed_trace(seed);
         std::vector<float> input = random_input(n, seed, -range, range, false);
         // Values that land exactly on .5 after scaling exercise round-half-to-even.
         if (n >= 3) {
@@ -319,12 +344,18 @@ TEST_P(SimdKernelTest, QuantizationIsBitIdentical) {
           input[2] = 0.5f;
           input[3] = -2.5f;
         }
-        std::vector<int8_t> actual(static_cast<size_t>(n + kGuard), 77), expected(static_cast<size_t>(n), 0);
+        std::vector<int8_t> actual(static_cast<size_t>(n + kGuard), 77),
+            expected(static_cast<size_t>(n), 0);
         const float scale = simd().quantize_absmax_i8(input.data() + 1, actual.data(), n);
-        const float reference_scale = scalar().quantize_absmax_i8(input.data() + 1, expected.data(), n);
-        ASSERT_EQ(std::bit_cast<uint32_t>(scale), std::bit_cast<uint32_t>(reference_scale)) << context;
-        for (int64_t i = 0; i < n; ++i) ASSERT_EQ(actual[static_cast<size_t>(i)], expected[static_cast<size_t>(i)]) << context << " at " << i;
-        for (int64_t i = n; i < n + kGuard; ++i) ASSERT_EQ(actual[static_cast<size_t>(i)], 77) << context << " guard";
+        const float reference_scale =
+            scalar().quantize_absmax_i8(input.data() + 1, expected.data(), n);
+        ASSERT_EQ(std::bit_cast<uint32_t>(scale), std::bit_cast<uint32_t>(reference_scale))
+            << context;
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_EQ(actual[static_cast<size_t>(i)], expected[static_cast<size_t>(i)])
+              << context << " at " << i;
+        for (int64_t i = n; i < n + kGuard; ++i)
+          ASSERT_EQ(actual[static_cast<size_t>(i)], 77) << context << " guard";
       }
     }
   }
@@ -354,13 +385,18 @@ TEST(ScalarReferenceTest, ActivationsAgainstDoublePrecision) {
     }
     EXPECT_LE(worst, max_ulp) << name;
   };
-  check(0, [](double x) { return std::exp(x); }, -100, 88, 1, "exp");
-  check(1, [](double x) { return std::tanh(x); }, -20, 20, 2, "tanh");
-  check(2, [](double x) { return 1 / (1 + std::exp(-x)); }, -80, 80, 3, "sigmoid");
-  check(3, [](double x) { return x / (1 + std::exp(-x)); }, -80, 80, 3, "silu");
+  check(
+      0, [](double x) { return std::exp(x); }, -100, 88, 1, "exp");
+  check(
+      1, [](double x) { return std::tanh(x); }, -20, 20, 2, "tanh");
+  check(
+      2, [](double x) { return 1 / (1 + std::exp(-x)); }, -80, 80, 3, "sigmoid");
+  check(
+      3, [](double x) { return x / (1 + std::exp(-x)); }, -80, 80, 3, "silu");
   // Below x = -3 the output is tiny and the float rounding of x / sqrt(2) dominates (the formula's
   // conditioning, shared by every float implementation), so the bound holds from -3 up.
-  check(4, [](double x) { return 0.5 * x * std::erfc(-x / std::sqrt(2.0)); }, -3, 20, 12, "gelu_erf");
+  check(
+      4, [](double x) { return 0.5 * x * std::erfc(-x / std::sqrt(2.0)); }, -3, 20, 12, "gelu_erf");
 }
 
 TEST(IsaTest, NamesAndAvailability) {

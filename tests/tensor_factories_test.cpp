@@ -53,11 +53,10 @@ TEST(TensorFactoryTest, FromBlobDoesNotCopyAndCallsTheDeleter) {
   int deleted = 0;
   std::vector<float> buffer{1, 2, 3, 4, 5, 6};
   {
-    Tensor wrapped = Tensor::from_blob(buffer.data(), {2, 3}, DType::kF32,
-                                       [&](void* pointer) {
-                                         EXPECT_EQ(pointer, buffer.data());
-                                         ++deleted;
-                                       });
+    Tensor wrapped = Tensor::from_blob(buffer.data(), {2, 3}, DType::kF32, [&](void* pointer) {
+      EXPECT_EQ(pointer, buffer.data());
+      ++deleted;
+    });
     Tensor view = wrapped.transpose(0, 1);
     buffer[1] = 20;
     EXPECT_EQ(testing::element_at(view, 2), 20.0);  // no copy: sees the caller's write
@@ -84,7 +83,8 @@ TEST(TensorFactoryTest, RandomIsReproducibleAndIndependentOfThreads) {
 }
 
 TEST(TensorFactoryTest, RandomDistributionsHaveTheRightMoments) {
-  const std::vector<double> uniform = Tensor::uniform({200000}, 3, -2, 6, DType::kF64).to_vector<double>();
+  const std::vector<double> uniform =
+      Tensor::uniform({200000}, 3, -2, 6, DType::kF64).to_vector<double>();
   double sum = 0, minimum = 1e9, maximum = -1e9;
   for (double value : uniform) {
     sum += value;
@@ -94,7 +94,8 @@ TEST(TensorFactoryTest, RandomDistributionsHaveTheRightMoments) {
   EXPECT_NEAR(sum / uniform.size(), 2.0, 0.03);
   EXPECT_GE(minimum, -2.0);
   EXPECT_LT(maximum, 6.0);
-  const std::vector<double> normal = Tensor::normal({200000}, 5, 1.5, 2.0, DType::kF64).to_vector<double>();
+  const std::vector<double> normal =
+      Tensor::normal({200000}, 5, 1.5, 2.0, DType::kF64).to_vector<double>();
   double mean = 0, square = 0;
   for (double value : normal) mean += value;
   mean /= normal.size();
@@ -108,8 +109,10 @@ TEST(TensorFactoryTest, RandomDistributionsHaveTheRightMoments) {
 TEST(TensorFactoryTest, ItemAndDataAs) {
   Tensor value = Tensor::full({1, 1}, 2.5, DType::kF16);
   EXPECT_EQ(value.item(), 2.5);
-  EXPECT_BITNET_ERROR(Tensor::zeros({2}).item(), "item: needs exactly one element, the tensor has shape [2]");
-  EXPECT_BITNET_ERROR(Tensor::zeros({2}).data_as<double>(), "data_as: the tensor holds f32, not f64");
+  EXPECT_BITNET_ERROR(Tensor::zeros({2}).item(),
+                      "item: needs exactly one element, the tensor has shape [2]");
+  EXPECT_BITNET_ERROR(Tensor::zeros({2}).data_as<double>(),
+                      "data_as: the tensor holds f32, not f64");
   EXPECT_NE(Tensor::zeros({2}).data_as<float>(), nullptr);
 }
 

@@ -29,7 +29,8 @@ TEST(TensorViewTest, ViewSharesStorageAndInfersMinusOne) {
   EXPECT_TRUE(viewed.shares_storage(base));
   EXPECT_EQ(viewed.shape(), (Shape{6, 4}));
   EXPECT_EQ(elements(viewed), range(24));
-  EXPECT_BITNET_ERROR(base.view({5, -1}), "cannot infer -1 in [5,-1] for a tensor of shape [2,3,4]");
+  EXPECT_BITNET_ERROR(base.view({5, -1}),
+                      "cannot infer -1 in [5,-1] for a tensor of shape [2,3,4]");
   EXPECT_BITNET_ERROR(base.view({-1, -1}), "more than one -1");
   EXPECT_BITNET_ERROR(base.view({7, 3}), "view: shape [7,3] does not match the 24 elements");
 }

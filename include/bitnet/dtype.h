@@ -1,5 +1,6 @@
 // Element types. Packed sub-byte types (ternary) will join this enum with bits_per_element < 8;
-// code that computes byte sizes goes through dtype_bytes_for(), never sizeof, to keep room for them.
+// code that computes byte sizes goes through dtype_bytes_for(), never sizeof, to keep room for
+// them.
 #pragma once
 
 #include <cstddef>
@@ -10,9 +11,9 @@ namespace bitnet {
 
 enum class DType : uint8_t { kBool, kU8, kI8, kI32, kI64, kF16, kBF16, kF32, kF64 };
 
-inline constexpr DType kAllDTypes[] = {DType::kBool, DType::kU8,   DType::kI8,
-                                       DType::kI32,  DType::kI64,  DType::kF16,
-                                       DType::kBF16, DType::kF32,  DType::kF64};
+inline constexpr DType kAllDTypes[] = {DType::kBool, DType::kU8,  DType::kI8,
+                                       DType::kI32,  DType::kI64, DType::kF16,
+                                       DType::kBF16, DType::kF32, DType::kF64};
 
 [[nodiscard]] std::string_view dtype_name(DType dtype) noexcept;
 // Parses "f32", "bf16", "bool", ... ; throws Error naming the string when unknown.

@@ -6,9 +6,12 @@ namespace bitnet {
 
 std::string to_string(const Device& device) {
   switch (device.type) {
-    case DeviceType::kCpu: return "cpu";
-    case DeviceType::kCuda: return fmt::format("cuda:{}", device.index);
-    case DeviceType::kMetal: return fmt::format("metal:{}", device.index);
+    case DeviceType::kCpu:
+      return "cpu";
+    case DeviceType::kCuda:
+      return fmt::format("cuda:{}", device.index);
+    case DeviceType::kMetal:
+      return fmt::format("metal:{}", device.index);
   }
   return "unknown";
 }

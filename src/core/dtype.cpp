@@ -6,15 +6,24 @@ namespace bitnet {
 
 std::string_view dtype_name(DType dtype) noexcept {
   switch (dtype) {
-    case DType::kBool: return "bool";
-    case DType::kU8: return "u8";
-    case DType::kI8: return "i8";
-    case DType::kI32: return "i32";
-    case DType::kI64: return "i64";
-    case DType::kF16: return "f16";
-    case DType::kBF16: return "bf16";
-    case DType::kF32: return "f32";
-    case DType::kF64: return "f64";
+    case DType::kBool:
+      return "bool";
+    case DType::kU8:
+      return "u8";
+    case DType::kI8:
+      return "i8";
+    case DType::kI32:
+      return "i32";
+    case DType::kI64:
+      return "i64";
+    case DType::kF16:
+      return "f16";
+    case DType::kBF16:
+      return "bf16";
+    case DType::kF32:
+      return "f32";
+    case DType::kF64:
+      return "f64";
   }
   return "?";
 }
@@ -31,13 +40,17 @@ size_t dtype_size(DType dtype) noexcept {
   switch (dtype) {
     case DType::kBool:
     case DType::kU8:
-    case DType::kI8: return 1;
+    case DType::kI8:
+      return 1;
     case DType::kF16:
-    case DType::kBF16: return 2;
+    case DType::kBF16:
+      return 2;
     case DType::kI32:
-    case DType::kF32: return 4;
+    case DType::kF32:
+      return 4;
     case DType::kI64:
-    case DType::kF64: return 8;
+    case DType::kF64:
+      return 8;
   }
   return 0;
 }
@@ -56,7 +69,9 @@ bool is_signed(DType dtype) noexcept {
 }
 
 namespace {
-int category(DType dtype) { return dtype == DType::kBool ? 0 : is_integral(dtype) ? 1 : 2; }
+int category(DType dtype) {
+  return dtype == DType::kBool ? 0 : is_integral(dtype) ? 1 : 2;
+}
 }  // namespace
 
 DType promote_types(DType a, DType b) noexcept {
@@ -76,6 +91,8 @@ DType promote_types(DType a, DType b) noexcept {
   return dtype_size(a) >= dtype_size(b) ? a : b;
 }
 
-DType to_floating(DType dtype) noexcept { return is_floating(dtype) ? dtype : DType::kF32; }
+DType to_floating(DType dtype) noexcept {
+  return is_floating(dtype) ? dtype : DType::kF32;
+}
 
 }  // namespace bitnet

@@ -2,8 +2,12 @@
 
 namespace bitnet {
 
-const char* version_string() noexcept { return BITNET_VERSION; }
-const char* build_type() noexcept { return BITNET_BUILD_TYPE; }
+const char* version_string() noexcept {
+  return BITNET_VERSION;
+}
+const char* build_type() noexcept {
+  return BITNET_BUILD_TYPE;
+}
 
 const char* compiler_string() noexcept {
 #if defined(__clang__)

@@ -29,9 +29,9 @@ const KernelTables& all_tables() {
       Isa isa;
       void (*fill)(CpuKernels&);
     };
-    for (const Level level : {Level{Isa::kSse41, fill_sse41_kernels},
-                              Level{Isa::kAvx2, fill_avx2_kernels},
-                              Level{Isa::kAvx512, fill_avx512_kernels}}) {
+    for (const Level level :
+         {Level{Isa::kSse41, fill_sse41_kernels}, Level{Isa::kAvx2, fill_avx2_kernels},
+          Level{Isa::kAvx512, fill_avx512_kernels}}) {
       if (!isa_available(level.isa)) break;
       level.fill(current);
       current.isa = level.isa;

@@ -8,11 +8,16 @@ namespace bitnet::cpu {
 
 std::string_view isa_name(Isa isa) noexcept {
   switch (isa) {
-    case Isa::kScalar: return "scalar";
-    case Isa::kSse41: return "sse4.1";
-    case Isa::kAvx2: return "avx2";
-    case Isa::kAvx512: return "avx512";
-    case Isa::kNeon: return "neon";
+    case Isa::kScalar:
+      return "scalar";
+    case Isa::kSse41:
+      return "sse4.1";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kAvx512:
+      return "avx512";
+    case Isa::kNeon:
+      return "neon";
   }
   return "?";
 }
@@ -28,19 +33,24 @@ Isa isa_from_name(std::string_view name) {
 bool isa_available(Isa isa) noexcept {
   const CpuFeatures& features = cpu_info().features;
   switch (isa) {
-    case Isa::kScalar: return true;
+    case Isa::kScalar:
+      return true;
 #if defined(__x86_64__)
-    case Isa::kSse41: return features.sse4_1;
+    case Isa::kSse41:
+      return features.sse4_1;
     // The AVX2 level also uses FMA3 and F16C, which every AVX2 CPU we know of has.
-    case Isa::kAvx2: return features.avx2 && features.fma && features.f16c;
+    case Isa::kAvx2:
+      return features.avx2 && features.fma && features.f16c;
     case Isa::kAvx512:
       return features.avx512f && features.avx512bw && features.avx512vl && features.avx2 &&
              features.fma && features.f16c;
 #endif
 #if defined(__aarch64__)
-    case Isa::kNeon: return true;  // Advanced SIMD is part of the arm64 base architecture
+    case Isa::kNeon:
+      return true;  // Advanced SIMD is part of the arm64 base architecture
 #endif
-    default: return false;
+    default:
+      return false;
   }
 }
 

@@ -9,7 +9,17 @@
 namespace bitnet::cpu {
 
 enum class ArithmeticKind { kAdd, kSub, kMul, kDiv, kMax, kMin, kCount };
-enum class ActivationKind { kExp, kTanh, kSigmoid, kSilu, kGeluErf, kGeluTanh, kRelu, kRelu2, kCount };
+enum class ActivationKind {
+  kExp,
+  kTanh,
+  kSigmoid,
+  kSilu,
+  kGeluErf,
+  kGeluTanh,
+  kRelu,
+  kRelu2,
+  kCount
+};
 
 inline constexpr int kArithmeticCount = static_cast<int>(ArithmeticKind::kCount);
 inline constexpr int kActivationCount = static_cast<int>(ActivationKind::kCount);
@@ -37,7 +47,8 @@ struct CpuKernels {
   // One row: softmax and log_softmax (max-subtracted), rms_norm with optional weight (nullable).
   void (*softmax)(const float* in, float* out, int64_t n) = nullptr;
   void (*log_softmax)(const float* in, float* out, int64_t n) = nullptr;
-  void (*rms_norm)(const float* in, const float* weight, float* out, int64_t n, float eps) = nullptr;
+  void (*rms_norm)(const float* in, const float* weight, float* out, int64_t n,
+                   float eps) = nullptr;
 
   // Round-to-nearest-even conversions, bit-identical with half.h at every level.
   void (*f32_to_f16)(const float* in, uint16_t* out, int64_t n) = nullptr;
@@ -49,6 +60,18 @@ struct CpuKernels {
   // out = clamp(round_half_even(x * scale), -128, 127). Returns the scale; when the row holds NaN
   // or Inf the returned scale is not finite and `out` is unspecified (the caller reports it).
   float (*quantize_absmax_i8)(const float* in, int8_t* out, int64_t n) = nullptr;
+
+  // Ternary x int8 products, int32 results bit-identical on every level:
+  //   out[c * out_stride + r] = sum_k W_t[r][k] * x[c * x_stride + k],  r < m, c < n.
+  // `weights` holds m rows of `row_bytes` bytes in the kT2 (gemm_t2: k_padded a multiple of 256)
+  // or kT1 (gemm_t1: a multiple of 320) layout; x is int8 and zero in [k, k_padded); x_sums[c] is
+  // the sum of x's row c (kernels that multiply codes 0..2 subtract it). Single-threaded: callers
+  // split rows and columns across the pool.
+  using TernaryGemm = void (*)(const uint8_t* weights, int64_t row_bytes, int64_t m, const int8_t* x,
+                               int64_t x_stride, const int32_t* x_sums, int64_t n, int64_t k_padded,
+                               int32_t* out, int64_t out_stride);
+  TernaryGemm gemm_t2 = nullptr;
+  TernaryGemm gemm_t1 = nullptr;
 };
 
 // The table of the selected level, built on first use.
@@ -63,5 +86,6 @@ void fill_sse41_kernels(CpuKernels& table);
 void fill_avx2_kernels(CpuKernels& table);
 void fill_avx512_kernels(CpuKernels& table);
 void fill_neon_kernels(CpuKernels& table);
+void fill_scalar_ternary_kernels(CpuKernels& table);
 
 }  // namespace bitnet::cpu

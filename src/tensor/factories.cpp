@@ -23,7 +23,9 @@ void fill_with(const Tensor& tensor, double value) {
 
 }  // namespace
 
-Tensor Tensor::empty(const Shape& shape, DType dtype) { return allocate_tensor(shape, dtype); }
+Tensor Tensor::empty(const Shape& shape, DType dtype) {
+  return allocate_tensor(shape, dtype);
+}
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype) {
   Tensor tensor = allocate_tensor(shape, dtype);
@@ -32,7 +34,9 @@ Tensor Tensor::zeros(const Shape& shape, DType dtype) {
   return tensor;
 }
 
-Tensor Tensor::ones(const Shape& shape, DType dtype) { return full(shape, 1.0, dtype); }
+Tensor Tensor::ones(const Shape& shape, DType dtype) {
+  return full(shape, 1.0, dtype);
+}
 
 Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
   Tensor tensor = allocate_tensor(shape, dtype);
@@ -105,8 +109,7 @@ Tensor Tensor::from_blob(void* data, const Shape& shape, DType dtype, Storage::D
     }
   }
   const int64_t bytes = checked_bytes(extent, dtype_size(dtype), "from_blob");
-  auto storage =
-      Storage::wrap(data, static_cast<size_t>(bytes), Device::cpu(), std::move(deleter));
+  auto storage = Storage::wrap(data, static_cast<size_t>(bytes), Device::cpu(), std::move(deleter));
   return Tensor(std::move(storage), 0, shape, layout, dtype);
 }
 

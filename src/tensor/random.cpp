@@ -49,9 +49,8 @@ Tensor Tensor::uniform(const Shape& shape, uint64_t seed, double low, double hig
   if (!(low <= high) || !std::isfinite(low) || !std::isfinite(high)) {
     raise(ErrorKind::kInvalidArgument, "uniform: need finite low <= high, got [{}, {})", low, high);
   }
-  return generate(shape, dtype, [&](uint64_t i) {
-    return low + (high - low) * unit_uniform(seed, i);
-  });
+  return generate(shape, dtype,
+                  [&](uint64_t i) { return low + (high - low) * unit_uniform(seed, i); });
 }
 
 Tensor Tensor::normal(const Shape& shape, uint64_t seed, double mean, double stddev, DType dtype) {

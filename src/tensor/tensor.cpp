@@ -62,8 +62,8 @@ double Tensor::item() const {
 
 std::string Tensor::describe() const {
   if (!defined()) return "Tensor(undefined)";
-  std::string text = fmt::format("Tensor(shape={}, dtype={}", bitnet::to_string(shape_),
-                                 dtype_name(dtype_));
+  std::string text =
+      fmt::format("Tensor(shape={}, dtype={}", bitnet::to_string(shape_), dtype_name(dtype_));
   if (numel_ <= 16) {
     const std::vector<double> values = to_vector<double>();
     text += fmt::format(", values=[{}]", fmt::join(values, ", "));

@@ -10,11 +10,14 @@
 namespace bitnet::testing {
 
 std::vector<uint64_t> test_seeds() {
-  const auto now = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  const auto now =
+      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   return {1, 42, 20261126, now, now * 6364136223846793005ull + 1442695040888963407ull};
 }
 
-std::string seed_trace(uint64_t seed) { return "seed=" + std::to_string(seed); }
+std::string seed_trace(uint64_t seed) {
+  return "seed=" + std::to_string(seed);
+}
 
 std::vector<int64_t> unravel(const Shape& shape, int64_t linear) {
   std::vector<int64_t> index(shape.size());
@@ -32,11 +35,16 @@ double element_at(const Tensor& tensor, int64_t linear) {
   const char* base = static_cast<const char*>(tensor.data()) +
                      element * static_cast<int64_t>(tensor.element_size());
   switch (tensor.dtype()) {
-    case DType::kBool: return *reinterpret_cast<const uint8_t*>(base) != 0 ? 1.0 : 0.0;
-    case DType::kU8: return *reinterpret_cast<const uint8_t*>(base);
-    case DType::kI8: return *reinterpret_cast<const int8_t*>(base);
-    case DType::kI32: return *reinterpret_cast<const int32_t*>(base);
-    case DType::kI64: return static_cast<double>(*reinterpret_cast<const int64_t*>(base));
+    case DType::kBool:
+      return *reinterpret_cast<const uint8_t*>(base) != 0 ? 1.0 : 0.0;
+    case DType::kU8:
+      return *reinterpret_cast<const uint8_t*>(base);
+    case DType::kI8:
+      return *reinterpret_cast<const int8_t*>(base);
+    case DType::kI32:
+      return *reinterpret_cast<const int32_t*>(base);
+    case DType::kI64:
+      return static_cast<double>(*reinterpret_cast<const int64_t*>(base));
     case DType::kF16: {
       uint16_t bits;
       std::memcpy(&bits, base, 2);
@@ -56,15 +64,18 @@ double element_at(const Tensor& tensor, int64_t linear) {
       std::memcpy(&value, &wide, 4);
       return value;
     }
-    case DType::kF32: return *reinterpret_cast<const float*>(base);
-    case DType::kF64: return *reinterpret_cast<const double*>(base);
+    case DType::kF32:
+      return *reinterpret_cast<const float*>(base);
+    case DType::kF64:
+      return *reinterpret_cast<const double*>(base);
   }
   return std::nan("");
 }
 
 std::vector<double> elements(const Tensor& tensor) {
   std::vector<double> values(static_cast<size_t>(tensor.numel()));
-  for (int64_t i = 0; i < tensor.numel(); ++i) values[static_cast<size_t>(i)] = element_at(tensor, i);
+  for (int64_t i = 0; i < tensor.numel(); ++i)
+    values[static_cast<size_t>(i)] = element_at(tensor, i);
   return values;
 }
 
@@ -77,8 +88,10 @@ Tensor random_contiguous(const Shape& shape, DType dtype, uint64_t seed, double 
   std::vector<double> values(static_cast<size_t>(numel));
   for (double& value : values) {
     value = uniform(engine);
-    if (dtype == DType::kBool) value = value > (low + high) / 2 ? 1.0 : 0.0;
-    else if (!is_floating(dtype)) value = std::round(value);
+    if (dtype == DType::kBool)
+      value = value > (low + high) / 2 ? 1.0 : 0.0;
+    else if (!is_floating(dtype))
+      value = std::round(value);
     if (dtype == DType::kU8) value = std::fabs(value);
   }
   return cast(Tensor::from_vector(values, shape), dtype);
@@ -138,8 +151,8 @@ void expect_close(const std::vector<double>& actual, const std::vector<double>& 
   for (size_t i = 0; i < expected.size(); ++i) {
     const double a = actual[i], e = expected[i];
     if (std::isnan(e) || std::isnan(a)) {
-      ASSERT_TRUE(std::isnan(e) && std::isnan(a)) << context << " at element " << i << ": got " << a
-                                                  << ", expected " << e;
+      ASSERT_TRUE(std::isnan(e) && std::isnan(a))
+          << context << " at element " << i << ": got " << a << ", expected " << e;
       continue;
     }
     if (std::isinf(e) || std::isinf(a)) {

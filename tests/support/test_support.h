@@ -47,15 +47,15 @@ void expect_close(const std::vector<double>& actual, const std::vector<double>& 
                   double rel_tol, double abs_tol, const std::string& context);
 
 // Expects `statement` to throw bitnet::Error whose message contains `fragment`.
-#define EXPECT_BITNET_ERROR(statement, fragment)                                         \
-  do {                                                                                   \
-    try {                                                                                \
-      (void)(statement);                                                                 \
-      ADD_FAILURE() << "expected bitnet::Error containing \"" << (fragment) << "\"";     \
-    } catch (const ::bitnet::Error& error_) {                                            \
-      EXPECT_NE(std::string(error_.what()).find(fragment), std::string::npos)            \
-          << "message: " << error_.what();                                               \
-    }                                                                                    \
+#define EXPECT_BITNET_ERROR(statement, fragment)                                     \
+  do {                                                                               \
+    try {                                                                            \
+      (void)(statement);                                                             \
+      ADD_FAILURE() << "expected bitnet::Error containing \"" << (fragment) << "\""; \
+    } catch (const ::bitnet::Error& error_) {                                        \
+      EXPECT_NE(std::string(error_.what()).find(fragment), std::string::npos)        \
+          << "message: " << error_.what();                                           \
+    }                                                                                \
   } while (0)
 
 }  // namespace bitnet::testing

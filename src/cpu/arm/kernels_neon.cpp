@@ -24,7 +24,8 @@ void f32_to_f16_kernel(const float* in, uint16_t* out, int64_t n) {
 
 void f16_to_f32_kernel(const uint16_t* in, float* out, int64_t n) {
   int64_t i = 0;
-  for (; i + 4 <= n; i += 4) vst1q_f32(out + i, vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(in + i))));
+  for (; i + 4 <= n; i += 4)
+    vst1q_f32(out + i, vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(in + i))));
   if (i < n) {
     uint16_t lanes[4] = {0, 0, 0, 0};
     for (int64_t j = 0; j < n - i; ++j) lanes[j] = in[i + j];

@@ -9,8 +9,8 @@
 namespace bitnet::cpu {
 namespace {
 
-using reference::apply_arithmetic;
 using reference::apply_activation;
+using reference::apply_arithmetic;
 
 template <ArithmeticKind Kind>
 void binary_kernel(const float* a, const float* b, float* out, int64_t n) {
@@ -134,6 +134,7 @@ void fill_scalar_kernels(CpuKernels& table) {
   table.f32_to_bf16 = f32_to_bf16;
   table.bf16_to_f32 = bf16_to_f32;
   table.quantize_absmax_i8 = quantize_absmax_i8;
+  fill_scalar_ternary_kernels(table);
 }
 
 }  // namespace bitnet::cpu

@@ -19,8 +19,10 @@ inline float apply_arithmetic(float a, float b) {
   if constexpr (Kind == ArithmeticKind::kMax || Kind == ArithmeticKind::kMin) {
     if (std::isnan(a)) return a;
     if (std::isnan(b)) return b;
-    if constexpr (Kind == ArithmeticKind::kMax) return a < b ? b : a;
-    else return b < a ? b : a;
+    if constexpr (Kind == ArithmeticKind::kMax)
+      return a < b ? b : a;
+    else
+      return b < a ? b : a;
   }
 }
 

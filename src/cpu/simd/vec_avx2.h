@@ -90,8 +90,8 @@ struct Vec {
   // Round to nearest even (MXCSR default), saturate to int8: 8 lanes -> 8 bytes.
   static __m128i to_i8(Reg scaled) {
     const __m256i words = _mm256_cvtps_epi32(scaled);
-    const __m128i halves = _mm_packs_epi32(_mm256_castsi256_si128(words),
-                                           _mm256_extracti128_si256(words, 1));
+    const __m128i halves =
+        _mm_packs_epi32(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
     return _mm_packs_epi16(halves, halves);
   }
   static void store_i8(int8_t* p, Reg scaled) {

@@ -63,8 +63,8 @@ struct Vec {
     __m512d high = _mm512_setzero_pd();
     void add(Reg v) {
       low = _mm512_add_pd(low, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
-      high = _mm512_add_pd(high, _mm512_cvtps_pd(
-                                     _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+      high = _mm512_add_pd(
+          high, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
     }
     void merge(const DoubleSum& other) {
       low = _mm512_add_pd(low, other.low);
@@ -75,7 +75,8 @@ struct Vec {
 
   // Rounds to nearest even and saturates to int8; stores kLanes (or count) bytes.
   static void store_i8(int8_t* p, Reg scaled) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(scaled)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
+                     _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(scaled)));
   }
   static void store_i8_partial(int8_t* p, Reg scaled, int64_t count) {
     _mm512_mask_cvtsepi32_storeu_epi8(p, static_cast<Mask>((1u << count) - 1u),

@@ -46,7 +46,9 @@ struct Vec {
   static bool any(Mask m) { return _mm_movemask_ps(m) != 0; }
   static Reg select(Mask mask, Reg a, Reg b) { return _mm_blendv_ps(b, a, mask); }
 
-  static Reg round_even(Reg a) { return _mm_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static Reg round_even(Reg a) {
+    return _mm_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
   static Reg pow2(Reg n) {
     const __m128i biased = _mm_add_epi32(_mm_cvtps_epi32(n), _mm_set1_epi32(127));
     return _mm_castsi128_ps(_mm_slli_epi32(biased, 23));

@@ -19,8 +19,9 @@ void f32_to_f16_kernel(const float* in, uint16_t* out, int64_t n) {
   }
   if (i < n) {
     alignas(16) uint16_t lanes[8];
-    _mm_store_si128(reinterpret_cast<__m128i*>(lanes),
-                    _mm256_cvtps_ph(Vec::load_partial(in + i, n - i, 0.0f), _MM_FROUND_TO_NEAREST_INT));
+    _mm_store_si128(
+        reinterpret_cast<__m128i*>(lanes),
+        _mm256_cvtps_ph(Vec::load_partial(in + i, n - i, 0.0f), _MM_FROUND_TO_NEAREST_INT));
     for (int64_t j = 0; j < n - i; ++j) out[i + j] = lanes[j];
   }
 }
@@ -28,12 +29,14 @@ void f32_to_f16_kernel(const float* in, uint16_t* out, int64_t n) {
 void f16_to_f32_kernel(const uint16_t* in, float* out, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))));
+    _mm256_storeu_ps(out + i,
+                     _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))));
   }
   if (i < n) {
     alignas(16) uint16_t lanes[8] = {};
     for (int64_t j = 0; j < n - i; ++j) lanes[j] = in[i + j];
-    Vec::store_partial(out + i, _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(lanes))), n - i);
+    Vec::store_partial(
+        out + i, _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(lanes))), n - i);
   }
 }
 
@@ -58,7 +61,8 @@ void f32_to_bf16_kernel(const float* in, uint16_t* out, int64_t n) {
   }
   if (i < n) {
     alignas(16) uint16_t lanes[8];
-    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), float_to_bf16(Vec::load_partial(in + i, n - i, 0.0f)));
+    _mm_store_si128(reinterpret_cast<__m128i*>(lanes),
+                    float_to_bf16(Vec::load_partial(in + i, n - i, 0.0f)));
     for (int64_t j = 0; j < n - i; ++j) out[i + j] = lanes[j];
   }
 }
@@ -66,7 +70,8 @@ void f32_to_bf16_kernel(const float* in, uint16_t* out, int64_t n) {
 void bf16_to_f32_kernel(const uint16_t* in, float* out, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i)));
+    const __m256i wide =
+        _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i)));
     _mm256_storeu_ps(out + i, _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16)));
   }
   for (; i < n; ++i) {

@@ -18,7 +18,8 @@ void f32_to_f16_kernel(const float* in, uint16_t* out, int64_t n) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), half);
   }
   if (i < n) {
-    const __m256i half = _mm512_cvtps_ph(Vec::load_partial(in + i, n - i, 0.0f), _MM_FROUND_TO_NEAREST_INT);
+    const __m256i half =
+        _mm512_cvtps_ph(Vec::load_partial(in + i, n - i, 0.0f), _MM_FROUND_TO_NEAREST_INT);
     _mm256_mask_storeu_epi16(out + i, static_cast<__mmask16>((1u << (n - i)) - 1u), half);
   }
 }
@@ -26,7 +27,8 @@ void f32_to_f16_kernel(const float* in, uint16_t* out, int64_t n) {
 void f16_to_f32_kernel(const uint16_t* in, float* out, int64_t n) {
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    _mm512_storeu_ps(out + i, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i))));
+    _mm512_storeu_ps(out + i,
+                     _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i))));
   }
   if (i < n) {
     const __mmask16 mask = static_cast<__mmask16>((1u << (n - i)) - 1u);
@@ -50,7 +52,8 @@ __m256i float_to_bf16(__m512 values) {
 void f32_to_bf16_kernel(const float* in, uint16_t* out, int64_t n) {
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), float_to_bf16(_mm512_loadu_ps(in + i)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i),
+                        float_to_bf16(_mm512_loadu_ps(in + i)));
   }
   if (i < n) {
     const __m256i half = float_to_bf16(Vec::load_partial(in + i, n - i, 0.0f));
@@ -61,7 +64,8 @@ void f32_to_bf16_kernel(const float* in, uint16_t* out, int64_t n) {
 void bf16_to_f32_kernel(const uint16_t* in, float* out, int64_t n) {
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    const __m512i wide = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i)));
+    const __m512i wide =
+        _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i)));
     _mm512_storeu_ps(out + i, _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16)));
   }
   if (i < n) {

@@ -40,7 +40,8 @@ void f32_to_bf16_kernel(const float* in, uint16_t* out, int64_t n) {
 void bf16_to_f32_kernel(const uint16_t* in, float* out, int64_t n) {
   int64_t i = 0;
   for (; i + 4 <= n; i += 4) {
-    const __m128i wide = _mm_cvtepu16_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(in + i)));
+    const __m128i wide =
+        _mm_cvtepu16_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(in + i)));
     _mm_storeu_ps(out + i, _mm_castsi128_ps(_mm_slli_epi32(wide, 16)));
   }
   for (; i < n; ++i) {

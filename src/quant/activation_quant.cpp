@@ -1,0 +1,57 @@
+// Per-token absmax int8 quantization of activations (BitNet b1.58), through the dispatched
+// quantize_absmax_i8 kernel: the same codes on every SIMD level.
+#include <cmath>
+#include <cstring>
+
+#include "bitnet/ops.h"
+#include "bitnet/parallel.h"
+#include "bitnet/quant.h"
+#include "core/raise.h"
+#include "cpu/kernels.h"
+
+namespace bitnet {
+
+QuantizedActivations quantize_activations(const Tensor& x, std::optional<int64_t> padded_cols) {
+  if (!x.defined() || !is_floating(x.dtype()) || x.rank() == 0) {
+    raise(ErrorKind::kInvalidArgument,
+          "quantize_activations: need a floating tensor with at least one axis, got {}",
+          x.defined() ? x.describe() : "undefined");
+  }
+  const int64_t cols = x.size(-1);
+  const int64_t padded = padded_cols.value_or(cols);
+  if (padded < cols) {
+    raise(ErrorKind::kInvalidArgument, "quantize_activations: padded_cols {} is below the row length {}",
+          padded, cols);
+  }
+  const int64_t tokens = cols == 0 ? x.numel() : x.numel() / cols;
+  const Tensor values = cast(x, DType::kF32).contiguous();
+  QuantizedActivations result;
+  result.cols = cols;
+  result.codes = Tensor::zeros({tokens, padded}, DType::kI8);
+  result.scales = Tensor::empty({tokens}, DType::kF32);
+  result.sums = Tensor::empty({tokens}, DType::kI32);
+  const auto* in = static_cast<const float*>(values.data());
+  auto* codes = static_cast<int8_t*>(result.codes.data());
+  auto* scales = static_cast<float*>(result.scales.data());
+  auto* sums = static_cast<int32_t*>(result.sums.data());
+  const auto quantize_row = cpu::kernels().quantize_absmax_i8;
+  parallel_for(0, tokens, std::max<int64_t>(1, 16384 / std::max<int64_t>(cols, 1)),
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t t = begin; t < end; ++t) {
+                   int8_t* row = codes + t * padded;
+                   const float scale = quantize_row(in + t * cols, row, cols);
+                   if (!std::isfinite(scale)) {
+                     raise(ErrorKind::kInvalidArgument,
+                           "quantize_activations: row {} of shape {} contains NaN or Inf", t,
+                           to_string(x.shape()));
+                   }
+                   scales[t] = scale;
+                   int32_t total = 0;
+                   for (int64_t k = 0; k < cols; ++k) total += row[k];
+                   sums[t] = total;
+                 }
+               });
+  return result;
+}
+
+}  // namespace bitnet

@@ -1,0 +1,116 @@
+// Ternary matmul front end: shapes, activation quantization, the split of rows and columns across
+// the thread pool, and the final rescale y = acc * w_scale / x_scale.
+#include "bitnet/config.h"
+#include "bitnet/ops.h"
+#include "bitnet/parallel.h"
+#include "bitnet/quant.h"
+#include "core/raise.h"
+#include "cpu/kernels.h"
+
+namespace bitnet {
+namespace {
+
+// Rows per task: enough work to amortise the split, and several tasks per thread for balance.
+int64_t row_grain(int64_t rows, int64_t columns) {
+  const int64_t threads = num_threads();
+  int64_t grain = (rows + 4 * threads - 1) / (4 * threads);
+  grain = std::max<int64_t>(grain, columns >= 64 ? 16 : 64);
+  return (grain + 15) / 16 * 16;  // kernels block rows by up to 16
+}
+
+}  // namespace
+
+Tensor ternary_matmul_int(const QuantizedActivations& x, const TernaryTensor& weights) {
+  if (!weights.defined() || !x.codes.defined()) {
+    raise(ErrorKind::kInvalidArgument, "ternary_matmul: undefined {}", weights.defined() ? "activations" : "weights");
+  }
+  if (x.cols != weights.cols()) {
+    raise(ErrorKind::kShapeMismatch, "ternary_matmul: inner dimensions differ: activations have {}, weights are [{},{}]",
+          x.cols, weights.rows(), weights.cols());
+  }
+  if (x.codes.size(1) != weights.padded_cols()) {
+    raise(ErrorKind::kShapeMismatch,
+          "ternary_matmul: activations are padded to {} columns, the {} weights need {}", x.codes.size(1),
+          ternary_format_traits(weights.format()).name, weights.padded_cols());
+  }
+  const int64_t tokens = x.codes.size(0);
+  const int64_t rows = weights.rows();
+  Tensor out = Tensor::empty({tokens, rows}, DType::kI32);
+  if (tokens == 0 || rows == 0) return out;
+  const cpu::CpuKernels& kernels = cpu::kernels();
+  const auto gemm = weights.format() == TernaryFormat::kT2 ? kernels.gemm_t2 : kernels.gemm_t1;
+  const auto* packed = static_cast<const uint8_t*>(weights.packed().data());
+  const int64_t row_bytes = weights.packed().strides()[0];
+  const auto* codes = static_cast<const int8_t*>(x.codes.data());
+  const auto* sums = static_cast<const int32_t*>(x.sums.data());
+  auto* result = static_cast<int32_t*>(out.data());
+  const int64_t padded = weights.padded_cols();
+  parallel_for(0, rows, row_grain(rows, tokens), [&](int64_t begin, int64_t end) {
+    gemm(packed + begin * row_bytes, row_bytes, end - begin, codes, padded, sums, tokens, padded,
+         result + begin, rows);
+  });
+  return out;
+}
+
+Tensor ternary_matmul(const Tensor& x, const TernaryTensor& weights) {
+  if (!x.defined() || !weights.defined()) {
+    raise(ErrorKind::kInvalidArgument, "ternary_matmul: undefined {}", x.defined() ? "weights" : "input");
+  }
+  if (x.dtype() != DType::kF32 && x.dtype() != DType::kBF16 && x.dtype() != DType::kF16) {
+    raise(ErrorKind::kDTypeMismatch, "ternary_matmul: input must be f32, bf16 or f16, got {}",
+          dtype_name(x.dtype()));
+  }
+  if (x.rank() == 0 || x.size(-1) != weights.cols()) {
+    raise(ErrorKind::kShapeMismatch, "ternary_matmul: inner dimensions differ: x is {}, weights are [{},{}]",
+          to_string(x.shape()), weights.rows(), weights.cols());
+  }
+  const QuantizedActivations quantized = quantize_activations(x, weights.padded_cols());
+  const Tensor accumulators = ternary_matmul_int(quantized, weights);
+  const int64_t tokens = accumulators.size(0);
+  const int64_t rows = weights.rows();
+  Tensor y = Tensor::empty({tokens, rows}, DType::kF32);
+  const auto* acc = static_cast<const int32_t*>(accumulators.data());
+  const auto* x_scales = static_cast<const float*>(quantized.scales.data());
+  auto* out = static_cast<float*>(y.data());
+  std::vector<float> w_scales(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) w_scales[static_cast<size_t>(r)] = weights.row_scale(r);
+  parallel_for(0, tokens, std::max<int64_t>(1, 8192 / std::max<int64_t>(rows, 1)), [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const float inverse_x = 1.0f / x_scales[t];
+      for (int64_t r = 0; r < rows; ++r) {
+        out[t * rows + r] = static_cast<float>(acc[t * rows + r]) * (w_scales[static_cast<size_t>(r)] * inverse_x);
+      }
+    }
+  });
+  Shape shape = x.shape();
+  shape[shape.rank() - 1] = rows;
+  Tensor result = y.view(shape);
+  return x.dtype() == DType::kF32 ? result : cast(result, x.dtype());
+}
+
+BitLinear::BitLinear(TernaryTensor weights, Tensor bias, Tensor norm_weight, bool use_rms_norm,
+                     double rms_norm_eps)
+    : weights_(std::move(weights)),
+      bias_(std::move(bias)),
+      norm_weight_(std::move(norm_weight)),
+      use_rms_norm_(use_rms_norm),
+      rms_norm_eps_(rms_norm_eps) {
+  if (!weights_.defined()) raise(ErrorKind::kInvalidArgument, "BitLinear: undefined weights");
+  if (bias_.defined() && (bias_.rank() != 1 || bias_.size(0) != weights_.rows())) {
+    raise(ErrorKind::kShapeMismatch, "BitLinear: bias must be [{}], got {}", weights_.rows(),
+          to_string(bias_.shape()));
+  }
+  if (norm_weight_.defined() && (norm_weight_.rank() != 1 || norm_weight_.size(0) != weights_.cols())) {
+    raise(ErrorKind::kShapeMismatch, "BitLinear: norm weight must be [{}], got {}", weights_.cols(),
+          to_string(norm_weight_.shape()));
+  }
+}
+
+Tensor BitLinear::forward(const Tensor& x) const {
+  const Tensor normalized = use_rms_norm_ ? rms_norm(x, norm_weight_, rms_norm_eps_) : x;
+  Tensor y = ternary_matmul(normalized, weights_);
+  if (bias_.defined()) y = add(y, bias_.to(y.dtype()));
+  return y;
+}
+
+}  // namespace bitnet
