@@ -139,12 +139,14 @@ TernaryTensor TernaryTensor::import(TernaryFormat source, const uint8_t* data, s
   if (rows < 0 || cols < 0) {
     raise(ErrorKind::kInvalidArgument, "import {}: negative shape [{},{}]", traits.name, rows, cols);
   }
-  if (cols % traits.block_weights != 0) {
+  // Our native layouts pad rows to whole blocks; foreign formats require whole blocks.
+  if (!is_native(source) && cols % traits.block_weights != 0) {
     raise(ErrorKind::kShapeMismatch,
           "import {}: row length {} is not a multiple of the block size {}", traits.name, cols,
           traits.block_weights);
   }
-  const int64_t row_bytes = cols / traits.block_weights * traits.block_bytes;
+  const int64_t stored_cols = is_native(source) ? round_up(std::max<int64_t>(cols, 1), traits.block_weights) : cols;
+  const int64_t row_bytes = stored_cols / traits.block_weights * traits.block_bytes;
   int64_t needed = 0;
   if (__builtin_mul_overflow(row_bytes, rows, &needed)) {
     raise(ErrorKind::kOverflow, "import {}: [{},{}] overflows", traits.name, rows, cols);
@@ -161,9 +163,11 @@ TernaryTensor TernaryTensor::import(TernaryFormat source, const uint8_t* data, s
   if (rows == 0) row_scales[0] = 1.0f;
   float tensor_scale = 1.0f;
   if (source == TernaryFormat::kI2S) std::memcpy(&tensor_scale, data + needed, 4);
-  std::vector<float> block_scales(static_cast<size_t>(cols / traits.block_weights + 1));
+  std::vector<float> block_scales(static_cast<size_t>(stored_cols / traits.block_weights + 1));
+  std::vector<int8_t> row(static_cast<size_t>(stored_cols));
   for (int64_t r = 0; r < rows; ++r) {
-    traits.unpack(data + r * row_bytes, cols, t + r * cols, block_scales.data());
+    traits.unpack(data + r * row_bytes, stored_cols, row.data(), block_scales.data());
+    std::memcpy(t + r * cols, row.data(), static_cast<size_t>(cols));
     float scale = tensor_scale;
     if (traits.has_block_scale && cols > 0) {
       scale = block_scales[0];
