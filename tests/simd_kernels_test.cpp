@@ -268,6 +268,35 @@ TEST_P(SimdKernelTest, SoftmaxAndLogSoftmaxMatchTheReference) {
   }
 }
 
+TEST_P(SimdKernelTest, RowKernelsWorkInPlace) {
+  for (const int64_t n : {1, 5, 16, 37, 300}) {
+    const std::vector<float> input = random_input(n, 17 + static_cast<uint64_t>(n), -20, 20, false);
+    for (auto [kernel, reference] : {std::pair{simd().softmax, scalar().softmax},
+                                     std::pair{simd().log_softmax, scalar().log_softmax}}) {
+      std::vector<float> in_place(input.begin() + 1, input.end());
+      std::vector<float> expected(static_cast<size_t>(n));
+      kernel(in_place.data(), in_place.data(), n);
+      reference(input.data() + 1, expected.data(), n);
+      for (int64_t i = 0; i < n; ++i) {
+        ASSERT_NEAR(in_place[static_cast<size_t>(i)], expected[static_cast<size_t>(i)],
+                    4e-6 * std::fabs(expected[static_cast<size_t>(i)]) + 1e-6)
+            << "n=" << n << " at " << i;
+      }
+    }
+    std::vector<float> rows(input.begin() + 1, input.end());
+    std::vector<float> expected(static_cast<size_t>(n));
+    scalar().rms_norm(rows.data(), nullptr, expected.data(), n, 1e-6f);
+    simd().rms_norm(rows.data(), nullptr, rows.data(), n, 1e-6f);
+    for (int64_t i = 0; i < n; ++i) {
+      ASSERT_LE(ulp_distance(rows[static_cast<size_t>(i)], expected[static_cast<size_t>(i)]), 4);
+    }
+  }
+  // Squares of 1e30 overflow f32; the f64 accumulation keeps the result near +-1.
+  std::vector<float> huge = {1e30f, -1e30f, 1e30f, -1e30f, 1e30f};
+  simd().rms_norm(huge.data(), nullptr, huge.data(), 5, 1e-6f);
+  for (float value : huge) EXPECT_NEAR(std::fabs(value), 1.0f, 1e-6f);
+}
+
 TEST_P(SimdKernelTest, RmsNormMatchesTheReference) {
   for (const uint64_t seed : testing::test_seeds()) {
     for (const int64_t n : lengths()) {

@@ -44,7 +44,8 @@ struct CpuKernels {
   float (*max)(const float* in, int64_t n) = nullptr;
   float (*dot)(const float* a, const float* b, int64_t n) = nullptr;
 
-  // One row: softmax and log_softmax (max-subtracted), rms_norm with optional weight (nullable).
+  // One row: softmax and log_softmax (max-subtracted), rms_norm with optional weight (nullable;
+  // squares summed in f64, so no overflow below FLT_MAX). out may equal in.
   void (*softmax)(const float* in, float* out, int64_t n) = nullptr;
   void (*log_softmax)(const float* in, float* out, int64_t n) = nullptr;
   void (*rms_norm)(const float* in, const float* weight, float* out, int64_t n,

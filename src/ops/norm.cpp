@@ -6,6 +6,7 @@
 
 #include "bitnet/ops.h"
 #include "core/raise.h"
+#include "cpu/kernels.h"
 #include "ops/reduce_kernels.h"
 #include "ops/reduce_plan.h"
 #include "tensor/convert.h"
@@ -56,6 +57,17 @@ void normalize_row(const T* input, int64_t input_stride, T* output, int64_t leng
   }
   if (values == buffer) {
     for (int64_t i = 0; i < length; ++i) buffer[i] = static_cast<C>(input[i * input_stride]);
+  }
+  if constexpr (kKind == NormKind::kRms && std::is_same_v<C, float>) {
+    // f32 rows run on the dispatched SIMD kernel (f64 sum of squares, as below).
+    const auto row_kernel = cpu::kernels().rms_norm;
+    if constexpr (std::is_same_v<T, float>) {
+      row_kernel(values, weight, output, length, static_cast<float>(eps));
+    } else {
+      row_kernel(values, weight, buffer, length, static_cast<float>(eps));
+      for (int64_t i = 0; i < length; ++i) output[i] = convert_element<T, C>(buffer[i]);
+    }
+    return;
   }
   const double count = static_cast<double>(length);
   double center = 0.0;

@@ -3,6 +3,8 @@
 // fixed, so results do not depend on anything but the data.
 #include "ops/reduce_kernels.h"
 
+#include "cpu/kernels.h"
+
 #include <limits>
 
 namespace bitnet {
@@ -47,16 +49,9 @@ float extremum_f32_contiguous(const float* data, int64_t count) noexcept {
 
 }  // namespace
 
+// f32 runs go to the dispatched SIMD kernels (f64 lanes, exact for 1e8 + 10^7 ones).
 double sum_f32_contiguous(const float* data, int64_t count) noexcept {
-  double lanes[kLanes] = {};
-  int64_t i = 0;
-  // Precondition: data addresses `count` floats.
-  for (; i + kLanes <= count; i += kLanes) {
-    for (int lane = 0; lane < kLanes; ++lane) lanes[lane] += static_cast<double>(data[i + lane]);
-  }
-  for (; i < count; ++i) lanes[0] += static_cast<double>(data[i]);
-  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
-         ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  return cpu::kernels().sum(data, count);
 }
 
 double sum_f64_contiguous(const double* data, int64_t count) noexcept {
@@ -71,7 +66,7 @@ double sum_f64_contiguous(const double* data, int64_t count) noexcept {
 }
 
 float max_f32_contiguous(const float* data, int64_t count) noexcept {
-  return extremum_f32_contiguous<true>(data, count);
+  return cpu::kernels().max(data, count);
 }
 
 float min_f32_contiguous(const float* data, int64_t count) noexcept {

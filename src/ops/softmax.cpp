@@ -9,6 +9,7 @@
 
 #include "bitnet/ops.h"
 #include "core/raise.h"
+#include "cpu/kernels.h"
 #include "ops/reduce_kernels.h"
 #include "ops/reduce_plan.h"
 #include "tensor/copy.h"
@@ -44,6 +45,21 @@ void softmax_line(const T* input, int64_t input_stride, T* output, int64_t outpu
   }
   if (values == buffer) {
     for (int64_t i = 0; i < length; ++i) buffer[i] = static_cast<C>(input[i * input_stride]);
+  }
+  if constexpr (std::is_same_v<C, float>) {
+    // f32 lines run on the dispatched SIMD row kernels; other strides and dtypes go through
+    // `buffer` (the kernels accept out == in).
+    const cpu::CpuKernels& kernels = cpu::kernels();
+    const auto row_kernel = log ? kernels.log_softmax : kernels.softmax;
+    if constexpr (std::is_same_v<T, float>) {
+      if (output_stride == 1) {
+        row_kernel(values, output, length);
+        return;
+      }
+    }
+    row_kernel(values, buffer, length);
+    for (int64_t i = 0; i < length; ++i) output[i * output_stride] = convert_element<T, C>(buffer[i]);
+    return;
   }
   const C peak = line_maximum(values, length);
   C total = 0;

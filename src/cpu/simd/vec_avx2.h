@@ -75,6 +75,12 @@ struct Vec {
       low = _mm256_add_pd(low, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
       high = _mm256_add_pd(high, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
     }
+    void add_squares(Reg v) {
+      const __m256d first = _mm256_cvtps_pd(_mm256_castps256_ps128(v));
+      const __m256d second = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+      low = _mm256_add_pd(low, _mm256_mul_pd(first, first));
+      high = _mm256_add_pd(high, _mm256_mul_pd(second, second));
+    }
     void merge(const DoubleSum& other) {
       low = _mm256_add_pd(low, other.low);
       high = _mm256_add_pd(high, other.high);

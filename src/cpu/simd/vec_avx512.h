@@ -66,6 +66,14 @@ struct Vec {
       high = _mm512_add_pd(
           high, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
     }
+    // Adds the squares of the lanes, squared in f64 (no overflow for |x| up to FLT_MAX).
+    void add_squares(Reg v) {
+      const __m512d first = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+      const __m512d second =
+          _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+      low = _mm512_add_pd(low, _mm512_mul_pd(first, first));
+      high = _mm512_add_pd(high, _mm512_mul_pd(second, second));
+    }
     void merge(const DoubleSum& other) {
       low = _mm512_add_pd(low, other.low);
       high = _mm512_add_pd(high, other.high);

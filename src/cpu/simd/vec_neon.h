@@ -61,6 +61,12 @@ struct Vec {
       low = vaddq_f64(low, vcvt_f64_f32(vget_low_f32(v)));
       high = vaddq_f64(high, vcvt_high_f64_f32(v));
     }
+    void add_squares(Reg v) {
+      const float64x2_t first = vcvt_f64_f32(vget_low_f32(v));
+      const float64x2_t second = vcvt_high_f64_f32(v);
+      low = vaddq_f64(low, vmulq_f64(first, first));
+      high = vaddq_f64(high, vmulq_f64(second, second));
+    }
     void merge(const DoubleSum& other) {
       low = vaddq_f64(low, other.low);
       high = vaddq_f64(high, other.high);

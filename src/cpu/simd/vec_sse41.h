@@ -72,6 +72,12 @@ struct Vec {
       low = _mm_add_pd(low, _mm_cvtps_pd(v));
       high = _mm_add_pd(high, _mm_cvtps_pd(_mm_movehl_ps(v, v)));
     }
+    void add_squares(Reg v) {
+      const __m128d first = _mm_cvtps_pd(v);
+      const __m128d second = _mm_cvtps_pd(_mm_movehl_ps(v, v));
+      low = _mm_add_pd(low, _mm_mul_pd(first, first));
+      high = _mm_add_pd(high, _mm_mul_pd(second, second));
+    }
     void merge(const DoubleSum& other) {
       low = _mm_add_pd(low, other.low);
       high = _mm_add_pd(high, other.high);
