@@ -15,7 +15,9 @@
 namespace bitnet {
 namespace {
 
-bool is_comparison(BinaryOp op) { return op >= BinaryOp::kEq; }
+bool is_comparison(BinaryOp op) {
+  return op >= BinaryOp::kEq;
+}
 
 // Runs out[i] = f(a[i], b[i]) over one run, with In the input storage type and Out the output's.
 template <typename In, typename Out, typename Function>
@@ -62,19 +64,32 @@ void run_binary_kernel(const ElementLoop<3>& loop, DType compute_dtype) {
 
 void run_binary(BinaryOp op, const ElementLoop<3>& loop, DType compute_dtype) {
   switch (op) {
-    case BinaryOp::kAdd: return run_binary_kernel<BinaryOp::kAdd>(loop, compute_dtype);
-    case BinaryOp::kSub: return run_binary_kernel<BinaryOp::kSub>(loop, compute_dtype);
-    case BinaryOp::kMul: return run_binary_kernel<BinaryOp::kMul>(loop, compute_dtype);
-    case BinaryOp::kDiv: return run_binary_kernel<BinaryOp::kDiv>(loop, compute_dtype);
-    case BinaryOp::kMaximum: return run_binary_kernel<BinaryOp::kMaximum>(loop, compute_dtype);
-    case BinaryOp::kMinimum: return run_binary_kernel<BinaryOp::kMinimum>(loop, compute_dtype);
-    case BinaryOp::kPow: return run_binary_kernel<BinaryOp::kPow>(loop, compute_dtype);
-    case BinaryOp::kEq: return run_binary_kernel<BinaryOp::kEq>(loop, compute_dtype);
-    case BinaryOp::kNe: return run_binary_kernel<BinaryOp::kNe>(loop, compute_dtype);
-    case BinaryOp::kLt: return run_binary_kernel<BinaryOp::kLt>(loop, compute_dtype);
-    case BinaryOp::kLe: return run_binary_kernel<BinaryOp::kLe>(loop, compute_dtype);
-    case BinaryOp::kGt: return run_binary_kernel<BinaryOp::kGt>(loop, compute_dtype);
-    case BinaryOp::kGe: return run_binary_kernel<BinaryOp::kGe>(loop, compute_dtype);
+    case BinaryOp::kAdd:
+      return run_binary_kernel<BinaryOp::kAdd>(loop, compute_dtype);
+    case BinaryOp::kSub:
+      return run_binary_kernel<BinaryOp::kSub>(loop, compute_dtype);
+    case BinaryOp::kMul:
+      return run_binary_kernel<BinaryOp::kMul>(loop, compute_dtype);
+    case BinaryOp::kDiv:
+      return run_binary_kernel<BinaryOp::kDiv>(loop, compute_dtype);
+    case BinaryOp::kMaximum:
+      return run_binary_kernel<BinaryOp::kMaximum>(loop, compute_dtype);
+    case BinaryOp::kMinimum:
+      return run_binary_kernel<BinaryOp::kMinimum>(loop, compute_dtype);
+    case BinaryOp::kPow:
+      return run_binary_kernel<BinaryOp::kPow>(loop, compute_dtype);
+    case BinaryOp::kEq:
+      return run_binary_kernel<BinaryOp::kEq>(loop, compute_dtype);
+    case BinaryOp::kNe:
+      return run_binary_kernel<BinaryOp::kNe>(loop, compute_dtype);
+    case BinaryOp::kLt:
+      return run_binary_kernel<BinaryOp::kLt>(loop, compute_dtype);
+    case BinaryOp::kLe:
+      return run_binary_kernel<BinaryOp::kLe>(loop, compute_dtype);
+    case BinaryOp::kGt:
+      return run_binary_kernel<BinaryOp::kGt>(loop, compute_dtype);
+    case BinaryOp::kGe:
+      return run_binary_kernel<BinaryOp::kGe>(loop, compute_dtype);
   }
 }
 
@@ -102,25 +117,40 @@ bool same_view(const Tensor& view, const Tensor& out) {
 }
 
 // Bit width category: 0 bool, 1 integer, 2 floating.
-int kind_rank(DType dtype) { return dtype == DType::kBool ? 0 : is_integral(dtype) ? 1 : 2; }
+int kind_rank(DType dtype) {
+  return dtype == DType::kBool ? 0 : is_integral(dtype) ? 1 : 2;
+}
 
 }  // namespace
 
 const char* binary_op_name(BinaryOp op) noexcept {
   switch (op) {
-    case BinaryOp::kAdd: return "add";
-    case BinaryOp::kSub: return "sub";
-    case BinaryOp::kMul: return "mul";
-    case BinaryOp::kDiv: return "div";
-    case BinaryOp::kMaximum: return "maximum";
-    case BinaryOp::kMinimum: return "minimum";
-    case BinaryOp::kPow: return "pow";
-    case BinaryOp::kEq: return "eq";
-    case BinaryOp::kNe: return "ne";
-    case BinaryOp::kLt: return "lt";
-    case BinaryOp::kLe: return "le";
-    case BinaryOp::kGt: return "gt";
-    case BinaryOp::kGe: return "ge";
+    case BinaryOp::kAdd:
+      return "add";
+    case BinaryOp::kSub:
+      return "sub";
+    case BinaryOp::kMul:
+      return "mul";
+    case BinaryOp::kDiv:
+      return "div";
+    case BinaryOp::kMaximum:
+      return "maximum";
+    case BinaryOp::kMinimum:
+      return "minimum";
+    case BinaryOp::kPow:
+      return "pow";
+    case BinaryOp::kEq:
+      return "eq";
+    case BinaryOp::kNe:
+      return "ne";
+    case BinaryOp::kLt:
+      return "lt";
+    case BinaryOp::kLe:
+      return "le";
+    case BinaryOp::kGt:
+      return "gt";
+    case BinaryOp::kGe:
+      return "ge";
   }
   return "binary";
 }
@@ -136,15 +166,25 @@ void binary_out(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out
   check_operands(op, a, b);
   const char* name = binary_op_name(op);
   if (!out.defined()) raise(ErrorKind::kInvalidArgument, "{}: the output is undefined", name);
-  const Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), name);
+  const Shape shape =
+      a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), name);
   if (shape != out.shape()) {
     raise(ErrorKind::kShapeMismatch, "{}: output shape {} differs from the broadcast shape {}",
           name, to_string(out.shape()), to_string(shape));
   }
+  for (int d = 0; d < out.rank() && out.numel() > 1; ++d) {
+    // A broadcast output repeats memory locations: one element would be written (and, in place,
+    // read back) more than once, racing across threads.
+    if (out.strides()[d] == 0 && out.shape()[d] > 1) {
+      raise(ErrorKind::kInvalidArgument,
+            "{}: the output (shape {}, strides {}) is a broadcast view whose elements share memory",
+            name, to_string(out.shape()), to_string(out.strides()));
+    }
+  }
   const DType result_dtype = binary_result_dtype(op, a.dtype(), b.dtype());
   if (kind_rank(result_dtype) > kind_rank(out.dtype())) {
-    raise(ErrorKind::kDTypeMismatch, "{}: result type {} cannot be stored in an output of {}",
-          name, dtype_name(result_dtype), dtype_name(out.dtype()));
+    raise(ErrorKind::kDTypeMismatch, "{}: result type {} cannot be stored in an output of {}", name,
+          dtype_name(result_dtype), dtype_name(out.dtype()));
   }
   const DType compute_dtype = compute_dtype_for(op, a.dtype(), b.dtype());
   Tensor lhs = a.dtype() == compute_dtype ? a : cast(a, compute_dtype);
@@ -162,8 +202,9 @@ void binary_out(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   check_operands(op, a, b);
-  const Shape shape =
-      a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), binary_op_name(op));
+  const Shape shape = a.shape() == b.shape()
+                          ? a.shape()
+                          : broadcast_shapes(a.shape(), b.shape(), binary_op_name(op));
   Tensor out = allocate_tensor(shape, binary_result_dtype(op, a.dtype(), b.dtype()));
   binary_out(op, a, b, out);
   return out;
@@ -183,7 +224,9 @@ Tensor scalar_like(double value, DType dtype) {
     const double high = visit_dtype(dtype, [](auto tag) {
       return static_cast<double>(std::numeric_limits<typename decltype(tag)::type>::max());
     });
-    if (value < low || value > high) {
+    // high + 1 is the exclusive bound; as a double it is exact, also for i64 where high itself
+    // rounds up to 2^63, a value that does not fit.
+    if (value < low || value >= high + 1.0) {
       raise(ErrorKind::kOverflow, "scalar {} does not fit in {} (range {} to {})", value,
             dtype_name(dtype), low, high);
     }
@@ -192,12 +235,14 @@ Tensor scalar_like(double value, DType dtype) {
 }
 
 Tensor binary(BinaryOp op, const Tensor& a, double b) {
-  if (!a.defined()) raise(ErrorKind::kInvalidArgument, "{}: the first operand is undefined", binary_op_name(op));
+  if (!a.defined())
+    raise(ErrorKind::kInvalidArgument, "{}: the first operand is undefined", binary_op_name(op));
   return binary(op, a, scalar_like(b, a.dtype()));
 }
 
 Tensor binary(BinaryOp op, double a, const Tensor& b) {
-  if (!b.defined()) raise(ErrorKind::kInvalidArgument, "{}: the second operand is undefined", binary_op_name(op));
+  if (!b.defined())
+    raise(ErrorKind::kInvalidArgument, "{}: the second operand is undefined", binary_op_name(op));
   return binary(op, scalar_like(a, b.dtype()), b);
 }
 

@@ -23,6 +23,23 @@ inline float double_to_float_round_to_odd(double value) noexcept {
   return std::bit_cast<float>(bits | 1u);
 }
 
+// Integer -> f32 rounding to odd, for the same purpose: i32 and i64 hold more significant bits
+// than f32, and bf16's range covers them, so a nearest rounding to f32 (or to f64 for i64 beyond
+// 2^53) first could land on a bf16 halfway point and then round the wrong way.
+inline float integer_to_float_round_to_odd(int64_t value) noexcept {
+  const bool negative = value < 0;
+  // Unsigned negation: the magnitude of INT64_MIN is 2^63, no overflow.
+  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  const int width = std::bit_width(magnitude);
+  if (width > 24) {
+    const int dropped = width - 24;
+    const uint64_t inexact = (magnitude & ((uint64_t{1} << dropped) - 1)) != 0 ? 1 : 0;
+    magnitude = ((magnitude >> dropped) | inexact) << dropped;
+  }
+  const float result = static_cast<float>(magnitude);  // exact: at most 24 significant bits
+  return negative ? -result : result;
+}
+
 template <typename To, typename From>
 inline To convert_element(From value) noexcept {
   if constexpr (std::is_same_v<To, From>) {
@@ -34,10 +51,8 @@ inline To convert_element(From value) noexcept {
   } else if constexpr (std::is_same_v<To, Half> || std::is_same_v<To, BFloat16>) {
     if constexpr (std::is_same_v<From, double>) {
       return To(double_to_float_round_to_odd(value));
-    } else if constexpr (std::is_same_v<From, int64_t>) {
-      // |value| >= 2^53 is far beyond both formats' range, so the double step cannot double-round
-      // into a different result (it saturates to Inf either way).
-      return To(double_to_float_round_to_odd(static_cast<double>(value)));
+    } else if constexpr (std::is_same_v<From, int64_t> || std::is_same_v<From, int32_t>) {
+      return To(integer_to_float_round_to_odd(value));
     } else {
       return To(static_cast<float>(value));
     }
