@@ -6,6 +6,7 @@
 
 #include "bitnet/ops.h"
 #include "core/raise.h"
+#include "cpu/kernels.h"
 #include "ops/binary_functors.h"
 #include "tensor/convert.h"
 #include "tensor/copy.h"
@@ -45,6 +46,39 @@ void binary_run(char* const* pointers, const int64_t* strides, int64_t count, Fu
   }
 }
 
+// The SIMD arithmetic kernel for Op, or kCount when there is none (pow, comparisons).
+template <BinaryOp Op>
+constexpr cpu::ArithmeticKind simd_arithmetic() {
+  if constexpr (Op == BinaryOp::kAdd) return cpu::ArithmeticKind::kAdd;
+  if constexpr (Op == BinaryOp::kSub) return cpu::ArithmeticKind::kSub;
+  if constexpr (Op == BinaryOp::kMul) return cpu::ArithmeticKind::kMul;
+  if constexpr (Op == BinaryOp::kDiv) return cpu::ArithmeticKind::kDiv;
+  if constexpr (Op == BinaryOp::kMaximum) return cpu::ArithmeticKind::kMax;
+  if constexpr (Op == BinaryOp::kMinimum) return cpu::ArithmeticKind::kMin;
+  return cpu::ArithmeticKind::kCount;
+}
+
+// f32 arithmetic: contiguous runs and scalar-broadcast runs go to the dispatched SIMD kernels
+// (bit-identical to the scalar definitions); other strides take the strided loop.
+template <BinaryOp Op>
+void run_f32_arithmetic(const ElementLoop<3>& loop) {
+  constexpr int kind = static_cast<int>(simd_arithmetic<Op>());
+  const cpu::CpuKernels& kernels = cpu::kernels();
+  const cpu::BinaryKernel contiguous = kernels.binary[kind];
+  const cpu::BinaryScalarKernel tensor_scalar = kernels.binary_tensor_scalar[kind];
+  const cpu::BinaryScalarKernel scalar_tensor = kernels.binary_scalar_tensor[kind];
+  run_element_loop(loop, [=](char* const* pointers, const int64_t* strides, int64_t count) {
+    // Precondition: each pointer addresses `count` floats at its stride.
+    float* out = reinterpret_cast<float*>(pointers[0]);
+    const float* a = reinterpret_cast<const float*>(pointers[1]);
+    const float* b = reinterpret_cast<const float*>(pointers[2]);
+    if (strides[0] == 4 && strides[1] == 4 && strides[2] == 4) return contiguous(a, b, out, count);
+    if (strides[0] == 4 && strides[1] == 4 && strides[2] == 0) return tensor_scalar(a, *b, out, count);
+    if (strides[0] == 4 && strides[1] == 0 && strides[2] == 4) return scalar_tensor(b, *a, out, count);
+    binary_run<float, float>(pointers, strides, count, apply_binary<Op, float>);
+  });
+}
+
 template <BinaryOp Op>
 void run_binary_kernel(const ElementLoop<3>& loop, DType compute_dtype) {
   visit_dtype(compute_dtype, [&](auto tag) {
@@ -55,6 +89,10 @@ void run_binary_kernel(const ElementLoop<3>& loop, DType compute_dtype) {
     } else {
       using Result = decltype(apply_binary<Op, C>(C{}, C{}));
       using Out = std::conditional_t<std::is_same_v<Result, bool>, bool, In>;
+      if constexpr (std::is_same_v<In, float> && simd_arithmetic<Op>() != cpu::ArithmeticKind::kCount) {
+        run_f32_arithmetic<Op>(loop);
+        return;
+      }
       run_element_loop(loop, [](char* const* pointers, const int64_t* strides, int64_t count) {
         binary_run<In, Out>(pointers, strides, count, apply_binary<Op, C>);
       });

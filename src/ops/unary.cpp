@@ -5,6 +5,7 @@
 
 #include "bitnet/ops.h"
 #include "core/raise.h"
+#include "cpu/kernels.h"
 #include "ops/unary_functors.h"
 #include "tensor/convert.h"
 #include "tensor/copy.h"
@@ -39,6 +40,22 @@ void unary_contiguous_f32(const float* input, float* output, int64_t count) {
 // The one place that picks the contiguous f32 loop of an op, so that run-time dispatched SIMD
 // kernels can take over here without touching the front end or the strided machinery.
 ContiguousF32Kernel contiguous_f32_kernel(UnaryOp op) noexcept {
+  // Activations run on the dispatched SIMD kernels (ULP bounds in docs/SIMD.md).
+  const cpu::CpuKernels& kernels = cpu::kernels();
+  auto activation = [&kernels](cpu::ActivationKind kind) {
+    return kernels.activation[static_cast<int>(kind)];
+  };
+  switch (op) {
+    case UnaryOp::kExp: return activation(cpu::ActivationKind::kExp);
+    case UnaryOp::kTanh: return activation(cpu::ActivationKind::kTanh);
+    case UnaryOp::kSigmoid: return activation(cpu::ActivationKind::kSigmoid);
+    case UnaryOp::kSilu: return activation(cpu::ActivationKind::kSilu);
+    case UnaryOp::kGeluErf: return activation(cpu::ActivationKind::kGeluErf);
+    case UnaryOp::kGeluTanh: return activation(cpu::ActivationKind::kGeluTanh);
+    case UnaryOp::kRelu: return activation(cpu::ActivationKind::kRelu);
+    case UnaryOp::kRelu2: return activation(cpu::ActivationKind::kRelu2);
+    default: break;
+  }
   switch (op) {
     case UnaryOp::kNeg:
       return &unary_contiguous_f32<UnaryOp::kNeg>;

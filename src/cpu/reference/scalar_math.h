@@ -26,18 +26,30 @@ inline float apply_arithmetic(float a, float b) {
   }
 }
 
+// x * sigmoid(z) in double, rounded once: 1/(1+e) for z >= 0 and e/(1+e) below, with
+// e = e^{-|z|} (no overflow, and tiny results keep their precision).
+inline float times_sigmoid(double x, double z) {
+  const double e = std::exp(-std::fabs(z));
+  return static_cast<float>(z < 0 ? x * e / (1.0 + e) : x / (1.0 + e));
+}
+
 template <ActivationKind Kind>
 inline float apply_activation(float x) {
+  // silu and the GELUs tend to -0 as x -> -Inf; the formulas would give -Inf / Inf or -Inf * 0.
+  if constexpr (Kind == ActivationKind::kSilu || Kind == ActivationKind::kGeluErf ||
+                Kind == ActivationKind::kGeluTanh) {
+    if (x == -INFINITY) return -0.0f;
+  }
   if constexpr (Kind == ActivationKind::kExp) return std::exp(x);
   if constexpr (Kind == ActivationKind::kTanh) return std::tanh(x);
-  if constexpr (Kind == ActivationKind::kSigmoid) return 1.0f / (1.0f + std::exp(-x));
-  if constexpr (Kind == ActivationKind::kSilu) return x / (1.0f + std::exp(-x));
+  if constexpr (Kind == ActivationKind::kSigmoid) return times_sigmoid(1.0, x);
+  if constexpr (Kind == ActivationKind::kSilu) return times_sigmoid(x, x);
   if constexpr (Kind == ActivationKind::kGeluErf) return 0.5f * x * std::erfc(-x * kInverseSqrtTwo);
   if constexpr (Kind == ActivationKind::kGeluTanh) {
     // 0.5 x (1 + tanh(u)) written as x sigmoid(2u): the same value without cancellation for x < 0.
     const float cubic = x * x * x;
     const float u = kSqrtTwoOverPi * (x + kGeluCubic * cubic);
-    return x / (1.0f + std::exp(-2.0f * u));
+    return times_sigmoid(x, static_cast<double>(u) + u);
   }
   if constexpr (Kind == ActivationKind::kRelu) return x > 0 ? x : (std::isnan(x) ? x : 0.0f);
   if constexpr (Kind == ActivationKind::kRelu2) {

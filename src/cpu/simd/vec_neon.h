@@ -40,6 +40,7 @@ struct Vec {
 
   static Mask lt(Reg a, Reg b) { return vcltq_f32(a, b); }
   static Mask gt(Reg a, Reg b) { return vcgtq_f32(a, b); }
+  static Mask eq(Reg a, Reg b) { return vceqq_f32(a, b); }
   static Mask is_nan(Reg a) { return vmvnq_u32(vceqq_f32(a, a)); }
   static Mask mask_or(Mask a, Mask b) { return vorrq_u32(a, b); }
   static bool any(Mask m) { return vmaxvq_u32(m) != 0; }

@@ -41,6 +41,7 @@ struct Vec {
 
   static Mask lt(Reg a, Reg b) { return _mm_cmplt_ps(a, b); }
   static Mask gt(Reg a, Reg b) { return _mm_cmpgt_ps(a, b); }
+  static Mask eq(Reg a, Reg b) { return _mm_cmpeq_ps(a, b); }
   static Mask is_nan(Reg a) { return _mm_cmpunord_ps(a, a); }
   static Mask mask_or(Mask a, Mask b) { return _mm_or_ps(a, b); }
   static bool any(Mask m) { return _mm_movemask_ps(m) != 0; }
