@@ -12,7 +12,21 @@
 namespace bitnet {
 
 // ---- element-wise binary ----------------------------------------------------------------------
-enum class BinaryOp { kAdd, kSub, kMul, kDiv, kMaximum, kMinimum, kPow, kEq, kNe, kLt, kLe, kGt, kGe };
+enum class BinaryOp {
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMaximum,
+  kMinimum,
+  kPow,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe
+};
 
 [[nodiscard]] const char* binary_op_name(BinaryOp op) noexcept;
 // The dtype `op` produces for inputs of these dtypes (comparisons give bool; div of integers f32).
@@ -29,17 +43,23 @@ void binary_out(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out
 // A 0-d tensor of `value` in the dtype a weak scalar takes next to a tensor of `dtype`.
 [[nodiscard]] Tensor scalar_like(double value, DType dtype);
 
-#define BITNET_DECLARE_BINARY(name, op)                                                           \
-  [[nodiscard]] inline Tensor name(const Tensor& a, const Tensor& b) { return binary(op, a, b); } \
-  [[nodiscard]] inline Tensor name(const Tensor& a, double b) { return binary(op, a, b); }        \
-  [[nodiscard]] inline Tensor name(double a, const Tensor& b) { return binary(op, a, b); }        \
-  inline const Tensor& name##_(const Tensor& a, const Tensor& b) {                               \
-    binary_out(op, a, b, a);                                                                      \
-    return a;                                                                                     \
-  }                                                                                               \
-  inline const Tensor& name##_(const Tensor& a, double b) {                                       \
-    binary_out(op, a, scalar_like(b, a.dtype()), a);                                              \
-    return a;                                                                                     \
+#define BITNET_DECLARE_BINARY(name, op)                                \
+  [[nodiscard]] inline Tensor name(const Tensor& a, const Tensor& b) { \
+    return binary(op, a, b);                                           \
+  }                                                                    \
+  [[nodiscard]] inline Tensor name(const Tensor& a, double b) {        \
+    return binary(op, a, b);                                           \
+  }                                                                    \
+  [[nodiscard]] inline Tensor name(double a, const Tensor& b) {        \
+    return binary(op, a, b);                                           \
+  }                                                                    \
+  inline const Tensor& name##_(const Tensor& a, const Tensor& b) {     \
+    binary_out(op, a, b, a);                                           \
+    return a;                                                          \
+  }                                                                    \
+  inline const Tensor& name##_(const Tensor& a, double b) {            \
+    binary_out(op, a, scalar_like(b, a.dtype()), a);                   \
+    return a;                                                          \
   }
 BITNET_DECLARE_BINARY(add, BinaryOp::kAdd)
 BITNET_DECLARE_BINARY(sub, BinaryOp::kSub)
@@ -56,10 +76,18 @@ BITNET_DECLARE_BINARY(gt, BinaryOp::kGt)
 BITNET_DECLARE_BINARY(ge, BinaryOp::kGe)
 #undef BITNET_DECLARE_BINARY
 
-inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
-inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
-inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
-inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+inline Tensor operator+(const Tensor& a, const Tensor& b) {
+  return add(a, b);
+}
+inline Tensor operator-(const Tensor& a, const Tensor& b) {
+  return sub(a, b);
+}
+inline Tensor operator*(const Tensor& a, const Tensor& b) {
+  return mul(a, b);
+}
+inline Tensor operator/(const Tensor& a, const Tensor& b) {
+  return div(a, b);
+}
 
 // Picks a where cond is true, b elsewhere; the three broadcast together. cond may be any dtype
 // (non-zero is true); the result has promote_types(a, b).
@@ -67,8 +95,21 @@ inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 
 // ---- element-wise unary -----------------------------------------------------------------------
 enum class UnaryOp {
-  kNeg, kAbs, kExp, kLog, kSqrt, kRsqrt, kSin, kCos, kTanh, kSigmoid, kRelu, kRelu2, kSilu,
-  kGeluErf, kGeluTanh
+  kNeg,
+  kAbs,
+  kExp,
+  kLog,
+  kSqrt,
+  kRsqrt,
+  kSin,
+  kCos,
+  kTanh,
+  kSigmoid,
+  kRelu,
+  kRelu2,
+  kSilu,
+  kGeluErf,
+  kGeluTanh
 };
 
 [[nodiscard]] const char* unary_op_name(UnaryOp op) noexcept;
@@ -78,9 +119,13 @@ enum class UnaryOp {
 // In place; refuses an integer tensor for an op whose result is floating.
 const Tensor& unary_(UnaryOp op, const Tensor& x);
 
-#define BITNET_DECLARE_UNARY(name, op)                                                 \
-  [[nodiscard]] inline Tensor name(const Tensor& x) { return unary(op, x); }           \
-  inline const Tensor& name##_(const Tensor& x) { return unary_(op, x); }
+#define BITNET_DECLARE_UNARY(name, op)                \
+  [[nodiscard]] inline Tensor name(const Tensor& x) { \
+    return unary(op, x);                              \
+  }                                                   \
+  inline const Tensor& name##_(const Tensor& x) {     \
+    return unary_(op, x);                             \
+  }
 BITNET_DECLARE_UNARY(neg, UnaryOp::kNeg)
 BITNET_DECLARE_UNARY(abs, UnaryOp::kAbs)
 BITNET_DECLARE_UNARY(exp, UnaryOp::kExp)
@@ -100,7 +145,9 @@ BITNET_DECLARE_UNARY(silu, UnaryOp::kSilu)
 [[nodiscard]] inline Tensor gelu(const Tensor& x, bool approximate_tanh = false) {
   return unary(approximate_tanh ? UnaryOp::kGeluTanh : UnaryOp::kGeluErf, x);
 }
-inline Tensor operator-(const Tensor& x) { return neg(x); }
+inline Tensor operator-(const Tensor& x) {
+  return neg(x);
+}
 
 // Limits each element to [low, high]; either bound may be absent. NaN stays NaN. Keeps the dtype.
 [[nodiscard]] Tensor clamp(const Tensor& x, std::optional<double> low, std::optional<double> high);
@@ -113,9 +160,9 @@ inline Tensor operator-(const Tensor& x) { return neg(x); }
 [[nodiscard]] Tensor cast(const Tensor& x, DType dtype);
 
 // ---- reductions -------------------------------------------------------------------------------
-// `axes` lists axes to reduce (negative counts from the end, no repeats); an empty list reduces all.
-// sum and prod give i64 for integer and bool inputs and keep float dtypes; f32, f16 and bf16 are
-// accumulated in f64, f64 pairwise, so sums are accurate (1e8 plus 1e7 ones is exact).
+// `axes` lists axes to reduce (negative counts from the end, no repeats); an empty list reduces
+// all. sum and prod give i64 for integer and bool inputs and keep float dtypes; f32, f16 and bf16
+// are accumulated in f64, f64 pairwise, so sums are accurate (1e8 plus 1e7 ones is exact).
 [[nodiscard]] Tensor sum(const Tensor& x, const std::vector<int64_t>& axes = {},
                          bool keepdim = false);
 [[nodiscard]] Tensor prod(const Tensor& x, const std::vector<int64_t>& axes = {},
@@ -133,8 +180,8 @@ inline Tensor operator-(const Tensor& x) { return neg(x); }
                          bool keepdim = false);
 [[nodiscard]] Tensor min(const Tensor& x, const std::vector<int64_t>& axes = {},
                          bool keepdim = false);
-// Index (i64) of the first maximum / minimum along `axis`, or into the flattened tensor when no axis
-// is given. NaN counts as the maximum and the minimum (first NaN wins).
+// Index (i64) of the first maximum / minimum along `axis`, or into the flattened tensor when no
+// axis is given. NaN counts as the maximum and the minimum (first NaN wins).
 [[nodiscard]] Tensor argmax(const Tensor& x, std::optional<int64_t> axis = {},
                             bool keepdim = false);
 [[nodiscard]] Tensor argmin(const Tensor& x, std::optional<int64_t> axis = {},

@@ -6,8 +6,8 @@
 #include <memory>
 #include <optional>
 #include <span>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "bitnet/device.h"
@@ -39,8 +39,8 @@ class Tensor {
   template <typename T>
   [[nodiscard]] static Tensor from_vector(const std::vector<T>& values, const Shape& shape);
   // Wraps a caller's buffer without copying. `strides` default to C order. `deleter` runs when the
-  // last view is destroyed (pass {} to keep ownership). The caller guarantees the buffer spans every
-  // addressed element.
+  // last view is destroyed (pass {} to keep ownership). The caller guarantees the buffer spans
+  // every addressed element.
   [[nodiscard]] static Tensor from_blob(void* data, const Shape& shape, DType dtype,
                                         Storage::Deleter deleter = {},
                                         std::optional<Shape> strides = std::nullopt);
@@ -98,15 +98,15 @@ class Tensor {
   [[nodiscard]] Tensor select(int64_t axis, int64_t index) const;
   // Broadcasts size-1 dimensions (stride 0) and prepends new ones; -1 keeps a dimension.
   [[nodiscard]] Tensor expand(const Shape& shape) const;
-  [[nodiscard]] Tensor squeeze() const;                  // drops every size-1 dimension
-  [[nodiscard]] Tensor squeeze(int64_t axis) const;      // drops `axis`, which must have size 1
-  [[nodiscard]] Tensor unsqueeze(int64_t axis) const;    // inserts a size-1 dimension
+  [[nodiscard]] Tensor squeeze() const;                // drops every size-1 dimension
+  [[nodiscard]] Tensor squeeze(int64_t axis) const;    // drops `axis`, which must have size 1
+  [[nodiscard]] Tensor unsqueeze(int64_t axis) const;  // inserts a size-1 dimension
   [[nodiscard]] Tensor flatten(int64_t start_axis = 0, int64_t end_axis = -1) const;
 
   // ---- copies ----------------------------------------------------------------------------------
   // This tensor when already contiguous, otherwise a contiguous copy.
   [[nodiscard]] Tensor contiguous() const;
-  [[nodiscard]] Tensor clone() const;  // always a fresh contiguous copy
+  [[nodiscard]] Tensor clone() const;          // always a fresh contiguous copy
   [[nodiscard]] Tensor to(DType dtype) const;  // cast(); this tensor when the dtype already matches
   // Copies `source` (broadcast to this shape, cast to this dtype) into this tensor's elements.
   void copy_from(const Tensor& source) const;
@@ -123,15 +123,42 @@ class Tensor {
 // Maps C++ element types to DType.
 template <typename T>
 struct DTypeOf;
-template <> struct DTypeOf<bool> { static constexpr DType value = DType::kBool; };
-template <> struct DTypeOf<uint8_t> { static constexpr DType value = DType::kU8; };
-template <> struct DTypeOf<int8_t> { static constexpr DType value = DType::kI8; };
-template <> struct DTypeOf<int32_t> { static constexpr DType value = DType::kI32; };
-template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::kI64; };
-template <> struct DTypeOf<Half> { static constexpr DType value = DType::kF16; };
-template <> struct DTypeOf<BFloat16> { static constexpr DType value = DType::kBF16; };
-template <> struct DTypeOf<float> { static constexpr DType value = DType::kF32; };
-template <> struct DTypeOf<double> { static constexpr DType value = DType::kF64; };
+template <>
+struct DTypeOf<bool> {
+  static constexpr DType value = DType::kBool;
+};
+template <>
+struct DTypeOf<uint8_t> {
+  static constexpr DType value = DType::kU8;
+};
+template <>
+struct DTypeOf<int8_t> {
+  static constexpr DType value = DType::kI8;
+};
+template <>
+struct DTypeOf<int32_t> {
+  static constexpr DType value = DType::kI32;
+};
+template <>
+struct DTypeOf<int64_t> {
+  static constexpr DType value = DType::kI64;
+};
+template <>
+struct DTypeOf<Half> {
+  static constexpr DType value = DType::kF16;
+};
+template <>
+struct DTypeOf<BFloat16> {
+  static constexpr DType value = DType::kBF16;
+};
+template <>
+struct DTypeOf<float> {
+  static constexpr DType value = DType::kF32;
+};
+template <>
+struct DTypeOf<double> {
+  static constexpr DType value = DType::kF64;
+};
 template <typename T>
 inline constexpr DType dtype_of = DTypeOf<T>::value;
 
