@@ -58,6 +58,14 @@ struct NamedFeature {
 // The features relevant to the host architecture, in a fixed order, for printing.
 [[nodiscard]] std::vector<NamedFeature> cpu_feature_list(const CpuInfo& info);
 
+// The SIMD levels the CPU kernels can run at on this machine and the one they use (the best, or
+// BITNET_ISA's). Throws Error when BITNET_ISA names a level this CPU or build lacks.
+struct SimdStatus {
+  std::vector<std::string> available;  // "scalar", "sse4.1", "avx2", "avx512" / "neon"
+  std::string selected;
+};
+[[nodiscard]] SimdStatus simd_status();
+
 // A compute backend and whether this build and machine can use it.
 struct BackendStatus {
   std::string name;  // "cpu", "cuda"

@@ -73,3 +73,14 @@ Isa selected_isa() {
 }
 
 }  // namespace bitnet::cpu
+
+namespace bitnet {
+
+SimdStatus simd_status() {
+  SimdStatus status;
+  for (cpu::Isa isa : cpu::available_isas()) status.available.emplace_back(cpu::isa_name(isa));
+  status.selected = std::string(cpu::isa_name(cpu::selected_isa()));
+  return status;
+}
+
+}  // namespace bitnet
