@@ -33,6 +33,10 @@ struct Row {
   // Runs `iterations` iterations back to back. Taking the count (rather than one call per
   // iteration) keeps the harness's indirect call out of the timed loop of small kernels.
   std::function<void(int64_t iterations)> run;
+  // For rows that time themselves (work done in a child process, or with set-up that must stay
+  // out of the timing): runs `iterations` iterations and returns the nanoseconds they took. When
+  // set, the harness calls it instead of timing `run`.
+  std::function<double(int64_t iterations)> measure = {};
 };
 
 // A case's rows own (through their captures) the data they work on; building them allocates it, so

@@ -11,4 +11,15 @@ void openblas_sgemm(int64_t m, int64_t n, int64_t k, const float* a, const float
               static_cast<int>(n));
 }
 
+void openblas_linear(int64_t m, int64_t n, int64_t k, const float* w, const float* x, float* y) {
+  if (n == 1) {
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(m), static_cast<int>(k), 1.0f, w,
+                static_cast<int>(k), x, 1, 0.0f, y, 1);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(m),
+              static_cast<int>(k), 1.0f, x, static_cast<int>(k), w, static_cast<int>(k), 0.0f, y,
+              static_cast<int>(m));
+}
+
 }  // namespace bitnet::bench

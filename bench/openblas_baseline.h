@@ -9,4 +9,8 @@ namespace bitnet::bench {
 // c[m,n] = a[m,k] * b[k,n], all row-major f32 and contiguous; c must not alias a or b.
 void openblas_sgemm(int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c);
 
+// y[n, m] = x[n, k] * w[m, k]^T, all row-major f32 and contiguous (a linear layer, weights one row
+// per output): cblas_sgemv when n == 1, else cblas_sgemm with w transposed. y must not alias.
+void openblas_linear(int64_t m, int64_t n, int64_t k, const float* w, const float* x, float* y);
+
 }  // namespace bitnet::bench

@@ -9,6 +9,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double time_iterations(const Row& row, int64_t iterations) {
+  if (row.measure) return row.measure(iterations);
   const Clock::time_point start = Clock::now();
   row.run(iterations);
   const Clock::time_point stop = Clock::now();
@@ -24,7 +25,7 @@ struct Calibration {
 // The iteration count that makes one sample last at least the policy's sample time. The first,
 // untimed call is the warm-up: it faults pages in, fills caches and lets pools reach steady state.
 Calibration calibrate(const Row& row, const TimingPolicy& policy) {
-  row.run(1);
+  (void)time_iterations(row, 1);
   const double target = static_cast<double>(policy.min_sample_time.count());
   Calibration calibration{1, 0};
   // Each round grows the count towards the target; a few rounds suffice even when the first

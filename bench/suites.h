@@ -7,7 +7,11 @@
 namespace bitnet::bench {
 
 void register_ops_suite(SuiteRegistry& registry);
+void register_pool_suite(SuiteRegistry& registry);
 void register_simd_suite(SuiteRegistry& registry);
+void register_ternary_suite(SuiteRegistry& registry);
+void register_linalg_suite(SuiteRegistry& registry);
+void register_io_suite(SuiteRegistry& registry);
 
 // Registers all of the above, in the order `bitnet bench` runs them.
 void register_builtin_suites(SuiteRegistry& registry);

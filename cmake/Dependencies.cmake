@@ -1,6 +1,8 @@
 # Every outside library is found here, once.
 find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
+# nlohmann-json (header-only): the safetensors header and index, the CLI and bench/.
+find_package(nlohmann_json CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 
 # OpenBLAS (CBLAS) and LAPACKE from Debian.
@@ -11,9 +13,19 @@ find_library(BITNET_OPENBLAS_LIBRARY NAMES openblas REQUIRED)
 if(NOT BITNET_CBLAS_INCLUDE_DIR)
   message(FATAL_ERROR "cblas.h not found: install libopenblas-dev")
 endif()
+# LAPACKE is the C interface only; the LAPACK routines behind it are OpenBLAS's (Debian's
+# liblapack.so.3 alternative), so both libraries share one thread pool. Reached only from
+# src/linalg/lapack_adapter.cpp and the benchmark's baseline.
+find_path(BITNET_LAPACKE_INCLUDE_DIR lapacke.h)
+find_library(BITNET_LAPACKE_LIBRARY NAMES lapacke)
+if(NOT BITNET_LAPACKE_INCLUDE_DIR OR NOT BITNET_LAPACKE_LIBRARY)
+  message(FATAL_ERROR "lapacke.h or liblapacke not found: install liblapacke-dev")
+endif()
 add_library(bitnet_openblas INTERFACE)
-target_include_directories(bitnet_openblas INTERFACE ${BITNET_CBLAS_INCLUDE_DIR})
-target_link_libraries(bitnet_openblas INTERFACE ${BITNET_OPENBLAS_LIBRARY})
+target_include_directories(bitnet_openblas INTERFACE ${BITNET_CBLAS_INCLUDE_DIR}
+                                                     ${BITNET_LAPACKE_INCLUDE_DIR})
+target_link_libraries(bitnet_openblas INTERFACE ${BITNET_LAPACKE_LIBRARY}
+                                                ${BITNET_OPENBLAS_LIBRARY})
 
 # Debian's cpuinfo CMake config points at a wrong path (/usr/lib/lib/...); pkg-config is reliable.
 pkg_check_modules(CPUINFO QUIET IMPORTED_TARGET libcpuinfo)
@@ -36,3 +48,17 @@ find_library(BITNET_SLEEF_LIBRARY NAMES sleef REQUIRED)
 add_library(bitnet_sleef INTERFACE)
 target_include_directories(bitnet_sleef INTERFACE ${BITNET_SLEEF_INCLUDE_DIR})
 target_link_libraries(bitnet_sleef INTERFACE ${BITNET_SLEEF_LIBRARY})
+
+# oneDNN (Debian libdnnl-dev), optional: only the benchmark's int8 baseline
+# (bench/onednn_baseline.cpp) uses it; without it the `onednn_s8` rows are skipped. Found by path:
+# Debian's dnnl-config.cmake demands the OpenCL headers, which its CPU use does not need.
+find_path(BITNET_DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp)
+find_library(BITNET_DNNL_LIBRARY NAMES dnnl)
+if(BITNET_DNNL_INCLUDE_DIR AND BITNET_DNNL_LIBRARY)
+  add_library(bitnet_onednn INTERFACE)
+  target_include_directories(bitnet_onednn SYSTEM INTERFACE ${BITNET_DNNL_INCLUDE_DIR})
+  target_link_libraries(bitnet_onednn INTERFACE ${BITNET_DNNL_LIBRARY})
+  message(STATUS "oneDNN: ${BITNET_DNNL_LIBRARY}; benchmark rows onednn_s8 enabled")
+else()
+  message(STATUS "oneDNN not found (install libdnnl-dev): benchmark rows onednn_s8 skipped")
+endif()

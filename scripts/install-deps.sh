@@ -7,6 +7,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev
   libcpuinfo-dev libsleef-dev
+  libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev
+  libdnnl-dev
+  clang-14 libclang-rt-14-dev
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -6,6 +6,8 @@
 #include "bitnet/dtype.h"
 #include "bitnet/error.h"
 #include "bitnet/half.h"
+#include "bitnet/linalg.h"
+#include "bitnet/memory.h"
 #include "bitnet/ops.h"
 #include "bitnet/parallel.h"
 #include "bitnet/shape.h"

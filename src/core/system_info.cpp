@@ -4,6 +4,11 @@
 
 #include <cpuinfo.h>
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
 namespace bitnet {
 namespace {
 
@@ -28,13 +33,28 @@ CacheLevel cache_level(const cpuinfo_cache* first, uint32_t count) {
   return level;
 }
 
+// The instruction-set bits the Linux kernel passes to every arm64 process (getauxval), for when
+// cpuinfo cannot read the system; elsewhere this does nothing.
+void features_from_hwcap([[maybe_unused]] CpuFeatures& features) {
+#if defined(__aarch64__) && defined(__linux__)
+  const unsigned long hwcap = getauxval(AT_HWCAP);
+  features.neon = (hwcap & HWCAP_ASIMD) != 0;
+  features.dotprod = (hwcap & HWCAP_ASIMDDP) != 0;
+  features.fp16 = (hwcap & HWCAP_ASIMDHP) != 0;
+#endif
+}
+
 CpuInfo detect() {
   CpuInfo info;
   info.architecture = std::string(kArchitecture);
   info.model = "unknown";
   // cpuinfo_initialize is idempotent and thread-safe; it fails in sandboxes that hide /proc or
-  // /sys, in which case we report an unknown CPU with no optional features (the scalar path).
-  if (!cpuinfo_initialize()) return info;
+  // /sys, in which case we report an unknown CPU with no optional features (the scalar path) --
+  // except on arm64 Linux, where the kernel's hardware capability bits still name them.
+  if (!cpuinfo_initialize()) {
+    features_from_hwcap(info.features);
+    return info;
+  }
   info.detected = true;
 
   const cpuinfo_package* package = cpuinfo_get_package(0);

@@ -5,6 +5,7 @@
 
 #include "core/raise.h"
 #include "cpu/kernels.h"
+#include "cpu/ternary_kernels.h"
 
 namespace bitnet::cpu {
 namespace {
@@ -34,12 +35,14 @@ const KernelTables& all_tables() {
           Level{Isa::kAvx512, fill_avx512_kernels}}) {
       if (!isa_available(level.isa)) break;
       level.fill(current);
+      fill_ternary_kernels(level.isa, current);
       current.isa = level.isa;
       result.tables[static_cast<int>(level.isa)] = current;
       result.present[static_cast<int>(level.isa)] = true;
     }
 #elif defined(__aarch64__)
     fill_neon_kernels(current);
+    fill_ternary_kernels(Isa::kNeon, current);
     current.isa = Isa::kNeon;
     result.tables[static_cast<int>(Isa::kNeon)] = current;
     result.present[static_cast<int>(Isa::kNeon)] = true;

@@ -1,5 +1,7 @@
 // Ternary matmul front end: shapes, activation quantization, the split of rows and columns across
 // the thread pool, and the final rescale y = acc * w_scale / x_scale.
+#include <algorithm>
+
 #include "bitnet/config.h"
 #include "bitnet/ops.h"
 #include "bitnet/parallel.h"
@@ -10,12 +12,33 @@
 namespace bitnet {
 namespace {
 
-// Rows per task: enough work to amortise the split, and several tasks per thread for balance.
-int64_t row_grain(int64_t rows, int64_t columns) {
+// How ternary_matmul_int splits the output across the pool: rows in units of kRowUnit (the
+// widest GEMM row panel, so that no panel straddles two tasks), and columns too when there are
+// fewer row units than threads. A task carries at least kMinTaskMultiplyAdds, below which waking
+// a thread costs more than it saves.
+constexpr int64_t kRowUnit = 32;
+constexpr int64_t kMinTaskMultiplyAdds = int64_t{1} << 21;
+constexpr int64_t kMinColumnsPerPart = 8;  // the kernels' GEMM path starts around here
+
+struct Split {
+  int64_t units;         // row units
+  int64_t column_parts;  // column ranges per row unit
+  int64_t grain;         // tasks (units x column_parts) per chunk, at least
+};
+
+Split plan_split(int64_t rows, int64_t columns, int64_t padded_cols) {
   const int64_t threads = num_threads();
-  int64_t grain = (rows + 4 * threads - 1) / (4 * threads);
-  grain = std::max<int64_t>(grain, columns >= 64 ? 16 : 64);
-  return (grain + 15) / 16 * 16;  // kernels block rows by up to 16
+  Split split;
+  split.units = (rows + kRowUnit - 1) / kRowUnit;
+  split.column_parts = 1;
+  if (split.units < threads) {
+    split.column_parts = std::clamp<int64_t>(threads / split.units, 1,
+                                             std::max<int64_t>(1, columns / kMinColumnsPerPart));
+  }
+  const int64_t task_work =
+      kRowUnit * padded_cols * std::max<int64_t>(1, columns / split.column_parts);
+  split.grain = std::max<int64_t>(1, (kMinTaskMultiplyAdds + task_work - 1) / task_work);
+  return split;
 }
 
 }  // namespace
@@ -45,9 +68,27 @@ Tensor ternary_matmul_int(const QuantizedActivations& x, const TernaryTensor& we
   const auto* sums = static_cast<const int32_t*>(x.sums.data());
   auto* result = static_cast<int32_t*>(out.data());
   const int64_t padded = weights.padded_cols();
-  parallel_for(0, rows, row_grain(rows, tokens), [&](int64_t begin, int64_t end) {
-    gemm(packed + begin * row_bytes, row_bytes, end - begin, codes, padded, sums, tokens, padded,
-         result + begin, rows);
+  const Split split = plan_split(rows, tokens, padded);
+  parallel_for(0, split.units * split.column_parts, split.grain, [&](int64_t begin, int64_t end) {
+    if (split.column_parts == 1) {
+      // One call for the whole range: the GEMM path packs activations once per call.
+      const int64_t first_row = begin * kRowUnit;
+      const int64_t last_row = std::min(rows, end * kRowUnit);
+      gemm(packed + first_row * row_bytes, row_bytes, last_row - first_row, codes, padded, sums,
+           tokens, padded, result + first_row, rows);
+      return;
+    }
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t unit = task / split.column_parts;
+      const int64_t part = task % split.column_parts;
+      const int64_t first_row = unit * kRowUnit;
+      const int64_t last_row = std::min(rows, first_row + kRowUnit);
+      const int64_t first_column = tokens * part / split.column_parts;
+      const int64_t last_column = tokens * (part + 1) / split.column_parts;
+      gemm(packed + first_row * row_bytes, row_bytes, last_row - first_row,
+           codes + first_column * padded, padded, sums + first_column, last_column - first_column,
+           padded, result + first_column * rows + first_row, rows);
+    }
   });
   return out;
 }

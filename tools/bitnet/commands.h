@@ -16,6 +16,8 @@ struct Command {
 [[nodiscard]] Command add_info_command(CLI::App& parent);
 #if BITNET_WITH_BENCH
 [[nodiscard]] Command add_bench_command(CLI::App& parent);
+// The hidden child-process side of `bitnet bench --suite pool`.
+[[nodiscard]] Command add_alloc_worker_command(CLI::App& parent);
 #endif
 
 }  // namespace bitnet::cli

@@ -1,0 +1,332 @@
+// Suite `ternary`: the ternary matmul (BitNet b1.58 weights times int8 activations) against
+// oneDNN's int8 matmul on the same weights stored as s8, OpenBLAS on f32 copies, and the machine's
+// DRAM read bandwidth. The rows of a matmul case:
+//   bitnet          ternary_matmul on t2 weights: activation quantization, kernel, rescale (what
+//                   users call)
+//   bitnet_int      ternary_matmul_int on activations quantized beforehand (the kernel through the
+//                   front end)
+//   bitnet_<level>  kernels_for(level).gemm_t2, rows split over the pool as the front end splits
+//   them bitnet_t1       ternary_matmul on the 1.6-bit t1 weights onednn_s8       oneDNN s8 x s8 ->
+//   s32 matmul on the quantized activations (compare: bitnet_int) openblas_f32    cblas_sgemv /
+//   cblas_sgemm on f32 weights and activations
+// Matmul cases count multiply-adds (m * k * n) as items, so ratios are time ratios. The streaming
+// case rotates over copies of the weights totalling >= 256 MiB per format, so every iteration
+// reads them from DRAM; its items are the weight bytes each format reads, and its `memory` row
+// reads the t2 copies with a plain loop: the bound those rows can reach.
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/onednn_baseline.h"
+#include "bench/openblas_baseline.h"
+#include "bench/suites.h"
+#include "bitnet/bitnet.h"
+#include "bitnet/parallel.h"
+#include "bitnet/quant.h"
+#include "core/raise.h"
+#include "cpu/kernels.h"
+
+namespace bitnet::bench {
+namespace {
+
+struct MatmulShape {
+  int64_t m;  // outputs (weight rows)
+  int64_t k;  // inputs (weight columns)
+  int64_t n;  // tokens
+};
+
+// Weight copies of each format in the streaming case total at least this many bytes: eight times
+// the 32 MiB L3, so no copy is still cached when its turn comes again.
+constexpr int64_t kStreamBytes = int64_t{256} << 20;
+// The scalar reference needs about a nanosecond per multiply-add per thread; above this many it
+// would take seconds per iteration, so its row is left out.
+constexpr double kScalarMaxMultiplyAdds = 1u << 28;
+
+// splitmix64 (Steele, Lea, Flood 2014): a fast, well-mixed counter-based generator.
+uint64_t mix(uint64_t value) {
+  value += 0x9e3779b97f4a7c15ull;
+  value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ull;
+  value = (value ^ (value >> 27)) * 0x94d049bb133111ebull;
+  return value ^ (value >> 31);
+}
+
+// i8 [rows, cols] with -1, 0, +1 about equally likely (byte % 3 is biased by under 0.5 %).
+Tensor random_trits(int64_t rows, int64_t cols, uint64_t seed) {
+  Tensor trits = Tensor::empty({rows, cols}, DType::kI8);
+  auto* values = trits.data_as<int8_t>();
+  const int64_t count = rows * cols;
+  parallel_for(0, (count + 7) / 8, 1 << 16, [&](int64_t begin, int64_t end) {
+    for (int64_t word = begin; word < end; ++word) {
+      uint64_t bits = mix(seed * 0x100000001b3ull + static_cast<uint64_t>(word));
+      for (int64_t index = word * 8; index < std::min(count, word * 8 + 8); ++index, bits >>= 8) {
+        values[index] = static_cast<int8_t>(static_cast<int>(bits & 0xff) % 3 - 1);
+      }
+    }
+  });
+  return trits;
+}
+
+// The front end's split (ternary_matmul.cpp): about four tasks per thread, in multiples of the
+// 16 rows kernels block by.
+int64_t row_grain(int64_t rows, int64_t columns) {
+  const int64_t threads = num_threads();
+  int64_t grain = (rows + 4 * threads - 1) / (4 * threads);
+  grain = std::max<int64_t>(grain, columns >= 64 ? 16 : 64);
+  return (grain + 15) / 16 * 16;
+}
+
+int64_t copies_for(int64_t bytes_each, bool stream) {
+  return stream ? (kStreamBytes + bytes_each - 1) / bytes_each : 1;
+}
+
+int64_t packed_bytes(const TernaryTensor& weights) {
+  return weights.rows() * weights.bytes_per_row();
+}
+
+// Everything the rows of one matmul case read; rows share it through a shared_ptr.
+struct MatmulData {
+  MatmulShape shape{};
+  Tensor x;                       // f32 [n, k]
+  QuantizedActivations x_t2;      // padded to the t2 block
+  std::vector<int8_t> x_codes;    // s8 [n, k], unpadded, for oneDNN
+  std::vector<TernaryTensor> t2;  // copies of one matrix (several in the streaming case)
+  std::vector<TernaryTensor> t1;
+  std::vector<std::vector<float>> weights_f32;
+  std::unique_ptr<OnednnInt8Matmul> onednn;
+  std::vector<int32_t> out;  // [n, m] int32, for the kernel and oneDNN rows
+  std::vector<float> out_f32;
+};
+
+std::shared_ptr<MatmulData> make_matmul_data(const MatmulShape& shape, bool stream) {
+  auto data = std::make_shared<MatmulData>();
+  data->shape = shape;
+  const auto [m, k, n] = shape;
+  data->x = Tensor::normal({n, k}, 11, 0.0, 1.0);
+  {
+    const Tensor trits = random_trits(m, k, 12);
+    // One scale per tensor, as BitNet b1.58 checkpoints have.
+    const Tensor scale = Tensor::full({1}, 0.0217);
+    // The copies hold the same values at different addresses: only their addresses matter to
+    // the caches.
+    data->t2.push_back(TernaryTensor::from_trits(trits, scale, TernaryFormat::kT2));
+    data->t1.push_back(TernaryTensor::from_trits(trits, scale, TernaryFormat::kT1));
+    const int64_t t2_copies = copies_for(packed_bytes(data->t2[0]), stream);
+    const int64_t t1_copies = copies_for(packed_bytes(data->t1[0]), stream);
+    while (static_cast<int64_t>(data->t2.size()) < t2_copies)
+      data->t2.push_back(TernaryTensor::from_trits(trits, scale, TernaryFormat::kT2));
+    while (static_cast<int64_t>(data->t1.size()) < t1_copies)
+      data->t1.push_back(TernaryTensor::from_trits(trits, scale, TernaryFormat::kT1));
+
+    const auto* codes = trits.data_as<int8_t>();
+    const auto count = static_cast<size_t>(m * k);
+    if (onednn_available()) {
+      data->onednn = std::make_unique<OnednnInt8Matmul>(
+          m, k, n, codes, static_cast<int>(copies_for(m * k, stream)));
+    }
+    const int64_t f32_copies = copies_for(m * k * static_cast<int64_t>(sizeof(float)), stream);
+    for (int64_t copy = 0; copy < f32_copies; ++copy) {
+      std::vector<float> values(count);
+      for (size_t index = 0; index < count; ++index) values[index] = 0.0217f * codes[index];
+      data->weights_f32.push_back(std::move(values));
+    }
+  }
+  data->x_t2 = quantize_activations(data->x, data->t2[0].padded_cols());
+  data->x_codes.resize(static_cast<size_t>(n * k));
+  const auto* padded_codes = data->x_t2.codes.data_as<int8_t>();
+  for (int64_t token = 0; token < n; ++token) {
+    std::memcpy(data->x_codes.data() + token * k, padded_codes + token * data->t2[0].padded_cols(),
+                static_cast<size_t>(k));
+  }
+  data->out.assign(static_cast<size_t>(n * m), 0);
+  data->out_f32.assign(static_cast<size_t>(n * m), 0.0f);
+  return data;
+}
+
+// Runs one level's t2 kernel on copy `copy`, split as the front end splits it.
+void run_level(const cpu::CpuKernels& table, MatmulData& data, size_t copy) {
+  const TernaryTensor& weights = data.t2[copy];
+  const auto* packed = static_cast<const uint8_t*>(weights.packed().data());
+  const int64_t row_bytes = weights.bytes_per_row();
+  const int64_t padded = weights.padded_cols();
+  const int64_t rows = weights.rows();
+  const int64_t tokens = data.shape.n;
+  const auto* codes = data.x_t2.codes.data_as<int8_t>();
+  const auto* sums = data.x_t2.sums.data_as<int32_t>();
+  int32_t* out = data.out.data();
+  const auto gemm = table.gemm_t2;
+  parallel_for(0, rows, row_grain(rows, tokens), [&](int64_t begin, int64_t end) {
+    gemm(packed + begin * row_bytes, row_bytes, end - begin, codes, padded, sums, tokens, padded,
+         out + begin, rows);
+  });
+}
+
+// Every row must compute what ternary_matmul_int computes, or the timings compare different work.
+void check_equal(const Tensor& expected, const std::vector<int32_t>& actual,
+                 const std::string& impl, const MatmulShape& shape) {
+  const auto* values = expected.data_as<int32_t>();
+  for (size_t index = 0; index < actual.size(); ++index) {
+    if (values[index] != actual[index]) {
+      raise(ErrorKind::kInternal,
+            "bench ternary: {} differs from ternary_matmul_int at [{}] ({} vs {}), m={} k={} n={}",
+            impl, index, actual[index], values[index], shape.m, shape.k, shape.n);
+    }
+  }
+}
+
+// Rotates through `count` copies: each call returns the next index.
+struct Turn {
+  size_t count;
+  size_t next = 0;
+  size_t operator()() {
+    const size_t current = next;
+    next = next + 1 == count ? 0 : next + 1;
+    return current;
+  }
+};
+
+// A plain read of `bytes` (a multiple of 8) on all pool threads: the DRAM bound for a kernel that
+// reads the same bytes. The loop vectorises; one atomic add per chunk publishes the sums.
+uint64_t read_all(const uint8_t* bytes, int64_t count) {
+  std::atomic<uint64_t> total{0};
+  // reinterpret_cast: callers pass 8-byte aligned buffers (allocations or packed tensors).
+  const auto* words = reinterpret_cast<const uint64_t*>(bytes);
+  parallel_for(0, count / 8, 1 << 16, [&](int64_t begin, int64_t end) {
+    uint64_t sum = 0;
+    for (int64_t index = begin; index < end; ++index) sum += words[index];
+    total.fetch_add(sum, std::memory_order_relaxed);
+  });
+  return total.load(std::memory_order_relaxed);
+}
+
+std::vector<Row> matmul_rows(const MatmulShape& shape, bool stream) {
+  std::shared_ptr<MatmulData> data = make_matmul_data(shape, stream);
+  const auto [m, k, n] = shape;
+  const double multiply_adds =
+      static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+  // Streaming rows count the weight bytes each format reads; the others count multiply-adds.
+  const Unit unit = stream ? Unit::kBytes : Unit::kItems;
+  const auto t2_items = stream ? static_cast<double>(packed_bytes(data->t2[0])) : multiply_adds;
+  const auto t1_items = stream ? static_cast<double>(packed_bytes(data->t1[0])) : multiply_adds;
+
+  const Tensor expected = ternary_matmul_int(data->x_t2, data->t2[0]);
+  std::vector<Row> rows;
+  rows.push_back(make_row(std::string(kBitnetImpl), t2_items, unit,
+                          [data, turn = Turn{data->t2.size()}]() mutable {
+                            Tensor y = ternary_matmul(data->x, data->t2[turn()]);
+                            do_not_optimize(y);
+                          }));
+  rows.push_back(
+      make_row("bitnet_int", t2_items, unit, [data, turn = Turn{data->t2.size()}]() mutable {
+        Tensor y = ternary_matmul_int(data->x_t2, data->t2[turn()]);
+        do_not_optimize(y);
+      }));
+  for (const cpu::Isa isa : cpu::available_isas()) {
+    if (isa == cpu::Isa::kScalar && multiply_adds > kScalarMaxMultiplyAdds) continue;
+    const cpu::CpuKernels& table = cpu::kernels_for(isa);
+    const std::string impl = "bitnet_" + std::string(cpu::isa_name(isa));
+    run_level(table, *data, 0);
+    check_equal(expected, data->out, impl, shape);
+    rows.push_back(
+        make_row(impl, t2_items, unit, [data, &table, turn = Turn{data->t2.size()}]() mutable {
+          run_level(table, *data, turn());
+          clobber_memory();
+        }));
+  }
+  {
+    const QuantizedActivations x_t1 = quantize_activations(data->x, data->t1[0].padded_cols());
+    const Tensor result = ternary_matmul_int(x_t1, data->t1[0]);
+    check_equal(expected,
+                std::vector<int32_t>(result.data_as<int32_t>(), result.data_as<int32_t>() + n * m),
+                "bitnet_t1", shape);
+  }
+  rows.push_back(
+      make_row("bitnet_t1", t1_items, unit, [data, turn = Turn{data->t1.size()}]() mutable {
+        Tensor y = ternary_matmul(data->x, data->t1[turn()]);
+        do_not_optimize(y);
+      }));
+  if (data->onednn) {
+    data->onednn->run(0, data->x_codes.data(), data->out.data());
+    check_equal(expected, data->out, "onednn_s8", shape);
+    const auto items = stream ? static_cast<double>(data->onednn->weight_bytes()) : multiply_adds;
+    const auto copies = static_cast<size_t>(copies_for(m * k, stream));
+    rows.push_back(make_row("onednn_s8", items, unit, [data, turn = Turn{copies}]() mutable {
+      data->onednn->run(static_cast<int>(turn()), data->x_codes.data(), data->out.data());
+      clobber_memory();
+    }));
+  }
+  const auto f32_items = stream ? static_cast<double>(m * k) * sizeof(float) : multiply_adds;
+  rows.push_back(make_row("openblas_f32", f32_items, unit,
+                          [data, turn = Turn{data->weights_f32.size()}]() mutable {
+                            openblas_linear(data->shape.m, data->shape.n, data->shape.k,
+                                            data->weights_f32[turn()].data(),
+                                            data->x.data_as<float>(), data->out_f32.data());
+                            clobber_memory();
+                          }));
+  if (stream) {
+    rows.push_back(
+        make_row("memory", t2_items, unit, [data, turn = Turn{data->t2.size()}]() mutable {
+          const TernaryTensor& weights = data->t2[turn()];
+          do_not_optimize(read_all(static_cast<const uint8_t*>(weights.packed().data()),
+                                   packed_bytes(weights)));
+        }));
+  }
+  return rows;
+}
+
+std::string matmul_case_name(const MatmulShape& shape) {
+  if (shape.n == 1) return "gemv_" + std::to_string(shape.m) + "x" + std::to_string(shape.k);
+  return "gemm_" + std::to_string(shape.m) + "x" + std::to_string(shape.k) + "x" +
+         std::to_string(shape.n);
+}
+
+CaseSpec matmul_case(const MatmulShape& shape) {
+  return {matmul_case_name(shape), [shape] { return matmul_rows(shape, false); }};
+}
+
+CaseSpec stream_case(int64_t m, int64_t k) {
+  return {"gemv_stream_" + std::to_string(m) + "x" + std::to_string(k), [m, k] {
+            return matmul_rows({m, k, 1}, true);
+          }};
+}
+
+// A plain streaming read of 512 MiB, sixteen times the L3: the machine's DRAM read bandwidth.
+CaseSpec dram_read_case() {
+  return {"dram_read", [] {
+            constexpr int64_t kBytes = int64_t{512} << 20;
+            auto buffer = std::make_shared<std::vector<uint64_t>>(kBytes / 8);
+            // Distinct values, so that no page is the shared zero page.
+            for (size_t index = 0; index < buffer->size(); ++index) (*buffer)[index] = index;
+            std::vector<Row> rows;
+            rows.push_back(make_row("memory", kBytes, Unit::kBytes, [buffer] {
+              do_not_optimize(read_all(reinterpret_cast<const uint8_t*>(buffer->data()), kBytes));
+            }));
+            return rows;
+          }};
+}
+
+}  // namespace
+
+void register_ternary_suite(SuiteRegistry& registry) {
+  Suite suite{"ternary",
+              "ternary matmul (t2, t1, each SIMD level) vs oneDNN int8, OpenBLAS f32 and DRAM",
+              {}};
+  // The reference shape (a Llama-3-8B FFN projection): ggml's TQ2_0 numbers are for it.
+  suite.cases.push_back(matmul_case({4096, 14336, 1}));
+  suite.cases.push_back(matmul_case({4096, 14336, 512}));
+  suite.cases.push_back(stream_case(4096, 14336));
+  suite.cases.push_back(dram_read_case());
+  // BitNet b1.58 2B4T layers (k -> m): attention q/o, k/v, FFN up/gate, FFN down.
+  for (const int64_t n : {1, 8, 128}) {
+    for (const auto& [k, m] :
+         {std::pair<int64_t, int64_t>{2560, 2560}, {2560, 640}, {2560, 6912}, {6912, 2560}}) {
+      suite.cases.push_back(matmul_case({m, k, n}));
+    }
+  }
+  registry.add(std::move(suite));
+}
+
+}  // namespace bitnet::bench

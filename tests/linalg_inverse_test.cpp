@@ -1,0 +1,133 @@
+// linalg::inverse checked as LAPACK's xGET03 does: ||I - A A^-1|| / (n ||A|| ||A^-1|| eps) below
+// 30, over 100 random matrices per size (fewer at 200 and 257), f32 and f64, in batches; LAPACK's
+// matrix types (triangular inverses stay triangular, diagonal ones are exact reciprocals); layouts;
+// empty shapes; singular matrices and the other error exits by message.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bitnet/bitnet.h"
+#include "support/linalg_reference.h"
+#include "support/test_support.h"
+
+namespace bitnet {
+namespace {
+
+using namespace testing::linalg_reference;
+using testing::elements;
+using testing::seed_trace;
+
+constexpr double kThreshold = 30.0;
+constexpr DType kDTypes[] = {DType::kF32, DType::kF64};
+
+void check_batch(const std::vector<Matrix>& a, const Tensor& inverse, DType dtype,
+                 WorstRatio& worst) {
+  ASSERT_EQ(inverse.dtype(), dtype);
+  const std::vector<Matrix> inverses = unstack(inverse);
+  ASSERT_EQ(inverses.size(), a.size());
+  for (size_t index = 0; index < a.size(); ++index) {
+    SCOPED_TRACE("matrix " + std::to_string(index));
+    const int64_t n = a[index].rows;
+    if (n == 0) continue;
+    const Matrix residual = subtract(identity(n), multiply(a[index], inverses[index]));
+    const double ratio = one_norm(residual) / static_cast<double>(n) / one_norm(a[index]) /
+                         one_norm(inverses[index]) / epsilon(dtype);
+    worst.record(ratio);
+    EXPECT_LT(ratio, kThreshold) << "||I - A A^-1|| ratio";
+  }
+}
+
+TEST(LinalgInverse, RandomMatricesOfEverySize) {
+  WorstRatio worst("inverse random");
+  for (const uint64_t seed : two_seeds()) {
+    SCOPED_TRACE(seed_trace(seed));
+    std::mt19937_64 engine(seed);
+    for (const SizeCount& size : random_sizes()) {
+      for (const DType dtype : kDTypes) {
+        SCOPED_TRACE(fmt::format("n={} {}", size.size, dtype_name(dtype)));
+        const std::vector<Matrix> a =
+            random_batch(std::max<int64_t>(1, size.count / 2), size.size, size.size, dtype, engine);
+        check_batch(a, linalg::inverse(stack(a, size.size, size.size, dtype)), dtype, worst);
+      }
+    }
+  }
+}
+
+TEST(LinalgInverse, LapackMatrixTypes) {
+  WorstRatio worst("inverse matrix types");
+  const uint64_t seed = testing::test_seeds()[1];
+  SCOPED_TRACE(seed_trace(seed));
+  std::mt19937_64 engine(seed);
+  for (const MatrixType type : all_types()) {
+    if (type == MatrixType::kRankDeficient) continue;  // singular: see the error test
+    for (const DType dtype : kDTypes) {
+      for (const int64_t n : {1, 2, 3, 5, 10, 17, 50}) {
+        if (type == MatrixType::kHilbert && n > (dtype == DType::kF64 ? 10 : 5)) continue;
+        SCOPED_TRACE(fmt::format("{} n={} {}", type_name(type), n, dtype_name(dtype)));
+        std::vector<Matrix> a;
+        for (int i = 0; i < 3; ++i) a.push_back(general_matrix(type, n, n, dtype, engine));
+        const Tensor inverse = linalg::inverse(stack(a, n, n, dtype));
+        check_batch(a, inverse, dtype, worst);
+        const std::vector<Matrix> inverses = unstack(inverse);
+        for (size_t index = 0; index < a.size(); ++index) {
+          for (int64_t i = 0; i < n; ++i) {
+            for (int64_t j = 0; j < n; ++j) {
+              const double value = inverses[index](i, j);
+              if (type == MatrixType::kDiagonal) {
+                // 1/d is correctly rounded.
+                const double expected = i == j ? round_to(1.0 / a[index](i, i), dtype) : 0.0;
+                ASSERT_EQ(value, expected) << i << "," << j;
+              }
+              if (type == MatrixType::kUpperTriangular && j < i) ASSERT_EQ(value, 0.0);
+              if (type == MatrixType::kLowerTriangular && j > i) ASSERT_EQ(value, 0.0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(LinalgInverse, NonContiguousInputsAndBatches) {
+  for (const std::string& layout : testing::layouts()) {
+    for (const DType dtype : kDTypes) {
+      SCOPED_TRACE(layout + " " + std::string(dtype_name(dtype)));
+      const Tensor a = testing::random_tensor({2, 3, 6, 6}, dtype, 8, layout);
+      const Tensor inverse = linalg::inverse(a);
+      ASSERT_EQ(inverse.shape(), Shape({2, 3, 6, 6}));
+      testing::expect_same_values(elements(inverse), elements(linalg::inverse(a.contiguous())),
+                                  layout);
+    }
+  }
+}
+
+TEST(LinalgInverse, EmptyShapes) {
+  EXPECT_EQ(linalg::inverse(Tensor::zeros({0, 0}, DType::kF64)).shape(), Shape({0, 0}));
+  EXPECT_EQ(linalg::inverse(Tensor::zeros({0, 3, 3}, DType::kF32)).shape(), Shape({0, 3, 3}));
+  EXPECT_EQ(linalg::inverse(Tensor::full({1, 1}, 4.0, DType::kF32)).item(), 0.25);
+}
+
+TEST(LinalgInverse, SingularMatricesAndOtherErrors) {
+  EXPECT_BITNET_ERROR(
+      linalg::inverse(Tensor::from_vector(std::vector<double>{1, 2, 2, 4}, {2, 2})),
+      "inverse: a [2,2] f64 is singular: pivot 1 of its LU factorisation is exactly zero");
+  EXPECT_BITNET_ERROR(
+      linalg::inverse(Tensor::from_vector(std::vector<float>{1, 0, 0, 1, 0, 0, 0, 0}, {2, 2, 2})),
+      "inverse: a [2,2,2] f32 is singular: pivot 0 of its LU factorisation is exactly zero "
+      "(matrix 1 of the batch)");
+  EXPECT_BITNET_ERROR(linalg::inverse(Tensor::ones({2, 3}, DType::kF64)),
+                      "inverse: a is [2,3] f64; expected square matrices, got 2 x 3");
+  EXPECT_BITNET_ERROR(linalg::inverse(Tensor::ones({2, 2}, DType::kI8)),
+                      "inverse: a is [2,2] i8; linear algebra needs f32 or f64");
+  Tensor with_nan = Tensor::ones({2, 2}, DType::kF32).contiguous();
+  with_nan.data_as<float>()[1] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_BITNET_ERROR(linalg::inverse(with_nan), "inverse: a [2,2] f32 contains NaN or Inf");
+}
+
+}  // namespace
+}  // namespace bitnet
