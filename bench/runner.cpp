@@ -72,8 +72,20 @@ double median(std::vector<double> values) {
   return (lower + upper) / 2;
 }
 
+namespace {
+const TimingPolicy* running_policy = nullptr;
+}  // namespace
+
+TimingPolicy active_policy() noexcept {
+  return running_policy != nullptr ? *running_policy : full_policy();
+}
+
 std::vector<Measurement> run_suites(const std::vector<const Suite*>& suites,
                                     const TimingPolicy& policy, const ProgressCallback& progress) {
+  running_policy = &policy;
+  struct Reset {
+    ~Reset() { running_policy = nullptr; }
+  } reset;
   std::vector<Measurement> measurements;
   for (const Suite* suite : suites) {
     int case_index = 0;

@@ -51,6 +51,10 @@ using ProgressCallback = std::function<void(const Progress&)>;
 // Median of `values` (the mean of the middle two for an even count); 0 for an empty list.
 [[nodiscard]] double median(std::vector<double> values);
 
+// The policy run_suites is applying (full_policy() outside a run), for cases that size their data
+// by it (suite io writes smaller files under --quick).
+[[nodiscard]] TimingPolicy active_policy() noexcept;
+
 // Builds each case of each suite in turn, times its rows and returns one measurement per row, in
 // suite, case and row order. Exceptions from a case propagate.
 [[nodiscard]] std::vector<Measurement> run_suites(const std::vector<const Suite*>& suites,

@@ -1,6 +1,6 @@
 // Suite `io`: opening model files and repacking ternary weights, against plain reads of the same
-// bytes. Each case writes its file into /tmp (1 GiB; 256 MiB when /tmp has less than 3 GiB free),
-// syncs it, and removes it when the case is done. Rows:
+// bytes. Each case writes its file into /tmp (1 GiB; 256 MiB under --quick or when /tmp has less
+// than 3 GiB free), syncs it, and removes it when the case is done. Rows:
 //   bitnet          GgufFile/SafetensorsFile::open: validate the header and tensor table, map
 //                   the file (warm page cache); in the "load" cases also read every tensor byte
 //                   through the zero-copy views
@@ -30,6 +30,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/runner.h"
 #include "bench/suites.h"
 #include "bitnet/io.h"
 #include "core/raise.h"
@@ -44,16 +45,16 @@ constexpr uint64_t kSmallBytes = uint64_t{256} << 20;
 constexpr int64_t kTensorRows = 4096;  // each f32 tensor [4096, 4096] is 64 MiB
 constexpr int64_t kTensorCols = 4096;
 
-uint64_t file_bytes_for_tmp() {
+// 1 GiB, or 256 MiB under --quick or when /tmp has less than 3 GiB free.
+uint64_t file_bytes_for_run() {
+  if (active_policy().min_sample_time < full_policy().min_sample_time) return kSmallBytes;
   struct statvfs info {};
-  if (::statvfs("/tmp", &info) != 0) return kSmallBytes;
-  const uint64_t free_bytes = static_cast<uint64_t>(info.f_bavail) * info.f_frsize;
-  return free_bytes >= 3 * kFullBytes ? kFullBytes : kSmallBytes;
-}
-
-std::string size_label(uint64_t bytes) {
-  return bytes >= kFullBytes ? fmt::format("{} GiB", bytes >> 30)
-                             : fmt::format("{} MiB", bytes >> 20);
+  const uint64_t free_bytes =
+      ::statvfs("/tmp", &info) == 0 ? static_cast<uint64_t>(info.f_bavail) * info.f_frsize : 0;
+  if (free_bytes >= 3 * kFullBytes) return kFullBytes;
+  fmt::print(stderr, "\nbench io: /tmp has {} MiB free; using {} MiB files instead of 1 GiB\n",
+             free_bytes >> 20, kSmallBytes >> 20);
+  return kSmallBytes;
 }
 
 void sync_file(const std::string& path) {
@@ -220,12 +221,12 @@ uint64_t open_file(const std::string& path, bool touch) {
 }
 
 template <typename File>
-CaseSpec file_case(const std::string& format, const std::string& extension, uint64_t bytes,
-                   bool touch) {
-  const std::string name = fmt::format(
-      "{} {} {}", format, touch ? "open+read all" : "open+validate+map", size_label(bytes));
-  return {name, [extension, bytes, touch] {
-            const std::shared_ptr<FileFixture> fixture = make_fixture(extension, bytes);
+CaseSpec file_case(const std::string& format, const std::string& extension, bool touch) {
+  const std::string name =
+      fmt::format("{} {}", format, touch ? "open+read all" : "open+validate+map");
+  return {name, [extension, touch] {
+            const std::shared_ptr<FileFixture> fixture =
+                make_fixture(extension, file_bytes_for_run());
             const auto ours = [fixture, touch] {
               do_not_optimize(open_file<File>(fixture->path, touch));
             };
@@ -241,8 +242,19 @@ CaseSpec file_case(const std::string& format, const std::string& extension, uint
           }};
 }
 
+// i8 trits [rows, cols], -1, 0, +1 about equally likely (a multiplicative hash per element).
+Tensor random_trits(int64_t rows, int64_t cols) {
+  Tensor trits = Tensor::empty({rows, cols}, DType::kI8);
+  auto* values = trits.data_as<int8_t>();
+  for (int64_t index = 0; index < rows * cols; ++index) {
+    const uint64_t hash = static_cast<uint64_t>(index) * 0x9e3779b97f4a7c15ull;
+    values[index] = static_cast<int8_t>(static_cast<int>((hash >> 40) % 3) - 1);
+  }
+  return trits;
+}
+
 CaseSpec repack_case() {
-  return {"tq2_0 -> t2 repack [8192,16384]", [] {
+  return {"tq2_0 -> t2 repack", [] {
             struct Data {
               std::string path;
               std::optional<GgufFile> file;
@@ -255,8 +267,13 @@ CaseSpec repack_case() {
             };
             auto data = std::make_shared<Data>();
             data->path = fmt::format("/tmp/bitnet-bench-io-{}-tq2_0.gguf", ::getpid());
+            // [8192, 16384]: 134 M weights, 34.6 MB of TQ2_0 (a quarter of that with --quick).
+            const bool quick = active_policy().min_sample_time < full_policy().min_sample_time;
+            const int64_t weight_rows = quick ? 2048 : 8192;
             GgufWriter writer;
-            writer.add_ternary("w", TernaryTensor::quantize(Tensor::normal({8192, 16384}, 7)),
+            writer.add_ternary("w",
+                               TernaryTensor::from_trits(random_trits(weight_rows, 16384),
+                                                         Tensor::full({1}, 0.02)),
                                GgmlType::kTQ2_0);
             writer.write(data->path);
             data->file.emplace(GgufFile::open(data->path));
@@ -281,15 +298,15 @@ CaseSpec repack_case() {
 }  // namespace
 
 void register_io_suite(SuiteRegistry& registry) {
-  const uint64_t bytes = file_bytes_for_tmp();
   Suite suite{"io",
-              "Model files: open + validate + map and full reads of GGUF and safetensors files "
-              "(warm and cold page cache) against read(); TQ2_0 -> t2 repacking against memcpy",
+              "Model files (1 GiB; 256 MiB with --quick): open + validate + map and full reads "
+              "of GGUF and safetensors files (warm and cold page cache) against read(); TQ2_0 -> "
+              "t2 repacking against memcpy",
               {}};
-  suite.cases.push_back(file_case<GgufFile>("gguf", "gguf", bytes, false));
-  suite.cases.push_back(file_case<GgufFile>("gguf", "gguf", bytes, true));
-  suite.cases.push_back(file_case<SafetensorsFile>("safetensors", "safetensors", bytes, false));
-  suite.cases.push_back(file_case<SafetensorsFile>("safetensors", "safetensors", bytes, true));
+  suite.cases.push_back(file_case<GgufFile>("gguf", "gguf", false));
+  suite.cases.push_back(file_case<GgufFile>("gguf", "gguf", true));
+  suite.cases.push_back(file_case<SafetensorsFile>("safetensors", "safetensors", false));
+  suite.cases.push_back(file_case<SafetensorsFile>("safetensors", "safetensors", true));
   suite.cases.push_back(repack_case());
   registry.add(std::move(suite));
 }

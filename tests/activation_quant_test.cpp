@@ -23,7 +23,8 @@ TEST(ActivationQuantTest, MatchesTheAbsmaxRule) {
       const std::vector<int32_t> sums = q.sums.to_vector<int32_t>();
       for (int64_t t = 0; t < 6; ++t) {
         float absmax = 0;
-        for (int64_t k = 0; k < cols; ++k) absmax = std::max(absmax, std::fabs(values[t * cols + k]));
+        for (int64_t k = 0; k < cols; ++k)
+          absmax = std::max(absmax, std::fabs(values[t * cols + k]));
         const float scale = 127.0f / std::max(absmax, 1e-5f);
         ASSERT_EQ(scales[t], scale);
         int32_t total = 0;
@@ -44,8 +45,10 @@ TEST(ActivationQuantTest, MatchesTheAbsmaxRule) {
 
 TEST(ActivationQuantTest, HalfwayValuesRoundToEven) {
   // absmax 127 -> scale 1: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, -0.5 -> 0.
-  const Tensor x = Tensor::from_vector(std::vector<float>{127.0f, 0.5f, 1.5f, 2.5f, -0.5f, -127.0f}, {1, 6});
-  EXPECT_EQ(quantize_activations(x).codes.to_vector<int8_t>(), (std::vector<int8_t>{127, 0, 2, 2, 0, -127}));
+  const Tensor x =
+      Tensor::from_vector(std::vector<float>{127.0f, 0.5f, 1.5f, 2.5f, -0.5f, -127.0f}, {1, 6});
+  EXPECT_EQ(quantize_activations(x).codes.to_vector<int8_t>(),
+            (std::vector<int8_t>{127, 0, 2, 2, 0, -127}));
 }
 
 TEST(ActivationQuantTest, ZeroRowsUseTheFloorAndBf16Works) {
@@ -59,8 +62,10 @@ TEST(ActivationQuantTest, BadInputIsRefused) {
   Tensor x = Tensor::ones({3, 4});
   x.select(0, 2).copy_from(Tensor::full({4}, INFINITY));
   EXPECT_BITNET_ERROR(quantize_activations(x), "row 2 of shape [3,4] contains NaN or Inf");
-  EXPECT_BITNET_ERROR(quantize_activations(Tensor::ones({2}, DType::kI32)), "need a floating tensor");
-  EXPECT_BITNET_ERROR(quantize_activations(Tensor::ones({2, 8}), 4), "padded_cols 4 is below the row length 8");
+  EXPECT_BITNET_ERROR(quantize_activations(Tensor::ones({2}, DType::kI32)),
+                      "need a floating tensor");
+  EXPECT_BITNET_ERROR(quantize_activations(Tensor::ones({2, 8}), 4),
+                      "padded_cols 4 is below the row length 8");
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ TEST(QuantFormatsTest, TableRowsDescribeTheFormats) {
   EXPECT_EQ(ternary_format_traits(TernaryFormat::kI2S).block_bytes, 32);
   EXPECT_EQ(ternary_format_traits(TernaryFormat::kT1).bits_per_weight, 1.6);
   for (const TernaryFormatTraits& traits : ternary_formats()) {
-    EXPECT_DOUBLE_EQ(traits.bits_per_weight, 8.0 * traits.block_bytes / traits.block_weights) << traits.name;
+    EXPECT_DOUBLE_EQ(traits.bits_per_weight, 8.0 * traits.block_bytes / traits.block_weights)
+        << traits.name;
     EXPECT_EQ(ternary_format_from_name(traits.name), traits.format);
   }
   EXPECT_BITNET_ERROR(ternary_format_from_name("q4_0"), "unknown ternary format 'q4_0'");
@@ -51,7 +52,8 @@ TEST(QuantFormatsTest, EveryFormatRoundTripsAndDots) {
       std::vector<int8_t> activations(static_cast<size_t>(count));
       int32_t expected = 0;
       for (int64_t i = 0; i < count; ++i) {
-        activations[static_cast<size_t>(i)] = static_cast<int8_t>(static_cast<int>(engine() % 256) - 128);
+        activations[static_cast<size_t>(i)] =
+            static_cast<int8_t>(static_cast<int>(engine() % 256) - 128);
         expected += trits[static_cast<size_t>(i)] * activations[static_cast<size_t>(i)];
       }
       EXPECT_EQ(traits.dot(packed.data(), activations.data(), count), expected);
@@ -77,7 +79,8 @@ TEST(QuantFormatsTest, TQ2_0BitPositionsFollowGgml) {
     const int64_t byte = 32 * half + within % 32;
     const int shift = static_cast<int>(2 * (within / 32));
     for (int64_t b = 0; b < 64; ++b) {
-      const uint8_t expected = b == byte ? static_cast<uint8_t>((0x55 & ~(3 << shift)) | (2 << shift)) : 0x55;
+      const uint8_t expected =
+          b == byte ? static_cast<uint8_t>((0x55 & ~(3 << shift)) | (2 << shift)) : 0x55;
       ASSERT_EQ(bytes[static_cast<size_t>(b)], expected) << "weight " << index << " byte " << b;
     }
     // f16 scale 1.0 after the codes.
@@ -122,7 +125,8 @@ TEST(QuantFormatsTest, TQ1_0DigitsFollowGgml) {
     const uint8_t expected = static_cast<uint8_t>((value * 256 + 242) / 243);
     ASSERT_EQ(bytes[static_cast<size_t>(byte)], expected) << "weight " << index;
     for (int64_t b = 0; b < 48; ++b) {
-      if (b != byte) ASSERT_EQ(bytes[static_cast<size_t>(b)], all_ones) << "weight " << index << " byte " << b;
+      if (b != byte)
+        ASSERT_EQ(bytes[static_cast<size_t>(b)], all_ones) << "weight " << index << " byte " << b;
     }
   }
 }
@@ -131,13 +135,15 @@ TEST(QuantFormatsTest, T2AndT1PlaceWeightsInStridedRuns) {
   for (int64_t index : {0, 63, 64, 130, 255}) {
     const std::vector<uint8_t> bytes = one_hot_block(TernaryFormat::kT2, index);
     const int shift = static_cast<int>(2 * (index / 64));
-    ASSERT_EQ(bytes[static_cast<size_t>(index % 64)], static_cast<uint8_t>((0x55 & ~(3 << shift)) | (2 << shift)));
+    ASSERT_EQ(bytes[static_cast<size_t>(index % 64)],
+              static_cast<uint8_t>((0x55 & ~(3 << shift)) | (2 << shift)));
   }
   for (int64_t index : {0, 64, 200, 319}) {
     const std::vector<uint8_t> bytes = one_hot_block(TernaryFormat::kT1, index);
     int value = 0;
     for (int n = 0; n < 5; ++n) value = value * 3 + (n == index / 64 ? 2 : 1);
-    ASSERT_EQ(bytes[static_cast<size_t>(index % 64)], static_cast<uint8_t>((value * 256 + 242) / 243));
+    ASSERT_EQ(bytes[static_cast<size_t>(index % 64)],
+              static_cast<uint8_t>((value * 256 + 242) / 243));
   }
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bitnet/config.h"
 #include "bitnet/quant.h"
 #include "cpu/ternary_kernels.h"
 #include "support/test_support.h"
@@ -200,7 +201,7 @@ TEST(TernaryKernels, RawRandomBytesMatchReference) {
     std::uniform_int_distribution<int> byte(0, 255);
     for (const Format& format : formats()) {
       for (const int64_t m : {5, 33}) {
-        for (const int64_t n : {1, 4, 12, 17}) {
+        for (const int64_t n : {1, 4, 12, 17, 40}) {
           const int64_t k = format.k_values.back();
           Problem problem(format, m, n, k);
           for (int64_t r = 0; r < m; ++r) {
@@ -217,8 +218,9 @@ TEST(TernaryKernels, RawRandomBytesMatchReference) {
   }
 }
 
-// All -1 / 0 / +1 weights against activations at the int8 extremes, including a long row that
-// crosses the kT1 kernels' periodic flush (128 blocks) with the largest partial sums.
+// All -1 / 0 / +1 weights against activations at the int8 extremes, on the GEMV and the GEMM paths
+// (40 columns), including a long row that crosses the kT1 kernels' periodic flush (128 blocks)
+// with the largest partial sums.
 TEST(TernaryKernels, ExtremesMatchReference) {
   const std::vector<std::pair<std::string, int>> activation_patterns = {
       {"x=127", 0}, {"x=-128", 1}, {"x alternating 127/-128", 2}, {"x alternating -128/127", 3}};
@@ -226,7 +228,7 @@ TEST(TernaryKernels, ExtremesMatchReference) {
     for (const int64_t k : {format.k_values.back(), format.block_weights * 130}) {
       for (const int8_t trit : {-1, 0, 1}) {
         for (const auto& [pattern_name, pattern] : activation_patterns) {
-          for (const int64_t n : {1, 2, 9}) {
+          for (const int64_t n : {1, 2, 9, 40}) {
             const int64_t m = k > 10000 ? 5 : 17;
             Problem problem(format, m, n, k);
             problem.set_trits(format, std::vector<int8_t>(static_cast<size_t>(m * k), trit));
@@ -281,42 +283,58 @@ TEST(TernaryKernels, EmptyShapesWriteNothing) {
 
 // ---- the public path ----------------------------------------------------------------------------
 
-// y = ternary_matmul_int(quantize_activations(x), W) against a plain loop over W.trits() and the
-// quantized codes: K not a multiple of any block, single rows and columns, and a size large enough
-// for the thread pool to split rows.
-TEST(TernaryMatmulInt, MatchesPlainLoop) {
-  for (const uint64_t seed : testing::test_seeds()) {
-    SCOPED_TRACE(testing::seed_trace(seed));
-    for (const TernaryFormat format : {TernaryFormat::kT2, TernaryFormat::kT1}) {
-      for (const auto& [rows, cols, tokens] :
-           std::vector<std::tuple<int64_t, int64_t, int64_t>>{{1, 1000, 1},
-                                                              {1, 1000, 17},
-                                                              {37, 1000, 1},
-                                                              {300, 1000, 3},
-                                                              {300, 1000, 40},
-                                                              {5, 1, 2}}) {
-        const Tensor weights = Tensor::normal({rows, cols}, seed);
-        const TernaryTensor ternary =
-            TernaryTensor::quantize(weights, ScaleGranularity::kPerRow, format);
-        const QuantizedActivations x =
-            quantize_activations(Tensor::normal({tokens, cols}, seed + 1), ternary.padded_cols());
-        const Tensor result = ternary_matmul_int(x, ternary);
-        ASSERT_EQ(result.size(0), tokens);
-        ASSERT_EQ(result.size(1), rows);
+// Restores the thread count a test changed.
+class ThreadCountGuard {
+ public:
+  ThreadCountGuard() : saved_(num_threads()) {}
+  ~ThreadCountGuard() { set_num_threads(saved_); }
 
-        const Tensor trits = ternary.trits();
-        const auto* trit_data = static_cast<const int8_t*>(trits.data());
-        const auto* codes = static_cast<const int8_t*>(x.codes.data());
-        const auto* actual = static_cast<const int32_t*>(result.data());
-        const int64_t padded = x.codes.size(1);
-        for (int64_t t = 0; t < tokens; ++t) {
-          for (int64_t r = 0; r < rows; ++r) {
-            int32_t expected = 0;
-            for (int64_t k = 0; k < cols; ++k)
-              expected += trit_data[r * cols + k] * codes[t * padded + k];
-            ASSERT_EQ(actual[t * rows + r], expected)
-                << ternary_format_traits(format).name << " rows=" << rows << " cols=" << cols
-                << " tokens=" << tokens << " at token " << t << " row " << r;
+ private:
+  int saved_;
+};
+
+// y = ternary_matmul_int(quantize_activations(x), W) against a plain loop over W.trits() and the
+// quantized codes: K not a multiple of any block, single rows and columns, on one thread and on
+// three (rows split into panel-aligned ranges; a single row unit split by columns instead).
+TEST(TernaryMatmulInt, MatchesPlainLoop) {
+  const ThreadCountGuard restore;
+  for (const int threads : {1, 3}) {
+    set_num_threads(threads);
+    for (const uint64_t seed : testing::test_seeds()) {
+      SCOPED_TRACE(testing::seed_trace(seed));
+      for (const TernaryFormat format : {TernaryFormat::kT2, TernaryFormat::kT1}) {
+        for (const auto& [rows, cols, tokens] :
+             std::vector<std::tuple<int64_t, int64_t, int64_t>>{{1, 1000, 1},
+                                                                {1, 1000, 40},
+                                                                {37, 1000, 1},
+                                                                {300, 1000, 3},
+                                                                {300, 1000, 40},
+                                                                {5, 1, 2}}) {
+          const Tensor weights = Tensor::normal({rows, cols}, seed);
+          const TernaryTensor ternary =
+              TernaryTensor::quantize(weights, ScaleGranularity::kPerRow, format);
+          const QuantizedActivations x =
+              quantize_activations(Tensor::normal({tokens, cols}, seed + 1), ternary.padded_cols());
+          const Tensor result = ternary_matmul_int(x, ternary);
+          ASSERT_EQ(result.size(0), tokens);
+          ASSERT_EQ(result.size(1), rows);
+
+          const Tensor trits = ternary.trits();
+          const auto* trit_data = static_cast<const int8_t*>(trits.data());
+          const auto* codes = static_cast<const int8_t*>(x.codes.data());
+          const auto* actual = static_cast<const int32_t*>(result.data());
+          const int64_t padded = x.codes.size(1);
+          for (int64_t t = 0; t < tokens; ++t) {
+            for (int64_t r = 0; r < rows; ++r) {
+              int32_t expected = 0;
+              for (int64_t k = 0; k < cols; ++k) {
+                expected += trit_data[r * cols + k] * codes[t * padded + k];
+              }
+              ASSERT_EQ(actual[t * rows + r], expected)
+                  << ternary_format_traits(format).name << " threads=" << threads
+                  << " rows=" << rows << " cols=" << cols << " tokens=" << tokens << " at token "
+                  << t << " row " << r;
+            }
           }
         }
       }

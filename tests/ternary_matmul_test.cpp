@@ -29,7 +29,8 @@ TEST(TernaryMatmulTest, IntegerAccumulationsMatchAPlainLoop) {
         for (int64_t t = 0; t < tokens; ++t) {
           for (int64_t r = 0; r < rows; ++r) {
             int32_t expected = 0;
-            for (int64_t k = 0; k < cols; ++k) expected += trits[r * cols + k] * codes[t * w.padded_cols() + k];
+            for (int64_t k = 0; k < cols; ++k)
+              expected += trits[r * cols + k] * codes[t * w.padded_cols() + k];
             ASSERT_EQ(result[t * rows + r], expected) << "token " << t << " row " << r;
           }
         }
@@ -41,7 +42,8 @@ TEST(TernaryMatmulTest, IntegerAccumulationsMatchAPlainLoop) {
 TEST(TernaryMatmulTest, FloatResultMatchesDequantizedProduct) {
   const int64_t rows = 40, cols = 300;
   const Tensor x = Tensor::normal({2, 3, cols}, 9);
-  const TernaryTensor w = TernaryTensor::quantize(Tensor::normal({rows, cols}, 10), ScaleGranularity::kPerRow);
+  const TernaryTensor w =
+      TernaryTensor::quantize(Tensor::normal({rows, cols}, 10), ScaleGranularity::kPerRow);
   const Tensor y = ternary_matmul(x, w);
   ASSERT_EQ(y.shape(), (Shape{2, 3, rows}));
   const QuantizedActivations q = quantize_activations(x, w.padded_cols());
@@ -56,7 +58,8 @@ TEST(TernaryMatmulTest, FloatResultMatchesDequantizedProduct) {
         expected += static_cast<double>(codes[t * w.padded_cols() + k]) * trits[r * cols + k];
       }
       expected *= static_cast<double>(w.row_scale(r)) / scales[t];
-      ASSERT_NEAR(actual[t * rows + r], expected, 1e-5 * std::fabs(expected) + 1e-6) << t << "," << r;
+      ASSERT_NEAR(actual[t * rows + r], expected, 1e-5 * std::fabs(expected) + 1e-6)
+          << t << "," << r;
     }
   }
   // bf16 in, bf16 out.
@@ -79,9 +82,11 @@ TEST(TernaryMatmulTest, ShapeAndDtypeErrors) {
   const TernaryTensor w = TernaryTensor::quantize(Tensor::normal({4, 8}, 1));
   EXPECT_BITNET_ERROR(ternary_matmul(Tensor::ones({2, 7}), w),
                       "ternary_matmul: inner dimensions differ: x is [2,7], weights are [4,8]");
-  EXPECT_BITNET_ERROR(ternary_matmul(Tensor::ones({2, 8}, DType::kI32), w), "input must be f32, bf16 or f16");
+  EXPECT_BITNET_ERROR(ternary_matmul(Tensor::ones({2, 8}, DType::kI32), w),
+                      "input must be f32, bf16 or f16");
   const QuantizedActivations unpadded = quantize_activations(Tensor::ones({1, 8}));
-  EXPECT_BITNET_ERROR(ternary_matmul_int(unpadded, w), "activations are padded to 8 columns, the t2 weights need 256");
+  EXPECT_BITNET_ERROR(ternary_matmul_int(unpadded, w),
+                      "activations are padded to 8 columns, the t2 weights need 256");
 }
 
 TEST(BitLinearTest, ComposesNormQuantizedMatmulAndBias) {
@@ -92,11 +97,12 @@ TEST(BitLinearTest, ComposesNormQuantizedMatmulAndBias) {
   const TernaryTensor w = TernaryTensor::quantize(Tensor::normal({rows, cols}, 34));
   const BitLinear layer(w, bias, norm_weight, true, 1e-6);
   const Tensor expected = add(ternary_matmul(rms_norm(x, norm_weight, 1e-6), w), bias);
-  testing::expect_same_values(testing::elements(layer.forward(x)), testing::elements(expected), "BitLinear");
+  testing::expect_same_values(testing::elements(layer.forward(x)), testing::elements(expected),
+                              "BitLinear");
   EXPECT_BITNET_ERROR(BitLinear(w, Tensor::ones({3})), "bias must be [24], got [3]");
   const BitLinear plain(w);
-  testing::expect_same_values(testing::elements(plain.forward(x)), testing::elements(ternary_matmul(x, w)),
-                              "no norm, no bias");
+  testing::expect_same_values(testing::elements(plain.forward(x)),
+                              testing::elements(ternary_matmul(x, w)), "no norm, no bias");
   EXPECT_EQ(plain.forward(x.to(DType::kBF16)).dtype(), DType::kBF16);
 }
 

@@ -13,8 +13,8 @@ namespace bitnet {
 namespace {
 
 // gamma = max(mean|W|, 1e-5) (mean of f32 values); trit = clamp(round_half_even(w * f32(1/gamma))).
-std::vector<int8_t> expected_trits(const std::vector<float>& w, int64_t rows, int64_t cols, bool per_row,
-                                   std::vector<float>& gammas) {
+std::vector<int8_t> expected_trits(const std::vector<float>& w, int64_t rows, int64_t cols,
+                                   bool per_row, std::vector<float>& gammas) {
   gammas.clear();
   const int64_t groups = per_row ? rows : 1;
   const int64_t size = per_row ? cols : rows * cols;
@@ -29,7 +29,8 @@ std::vector<int8_t> expected_trits(const std::vector<float>& w, int64_t rows, in
     const float inverse = 1.0f / gammas[per_row ? i / static_cast<size_t>(cols) : 0];
     const float scaled = w[i] * inverse;
     float rounded = std::round(scaled);
-    if (std::fabs(scaled - std::trunc(scaled)) == 0.5f) rounded = 2.0f * std::round(scaled / 2.0f);  // ties to even
+    if (std::fabs(scaled - std::trunc(scaled)) == 0.5f)
+      rounded = 2.0f * std::round(scaled / 2.0f);  // ties to even
     trits[i] = static_cast<int8_t>(std::clamp(rounded, -1.0f, 1.0f));
   }
   return trits;
@@ -64,7 +65,8 @@ TEST(TernaryTensorTest, QuantizeMatchesTheAbsmeanRule) {
 TEST(TernaryTensorTest, TiesRoundToEvenAndTinyWeightsUseTheFloor) {
   // mean |w| = 1: 0.5 and -0.5 round to 0 (ties to even), 1.5 to 2 -> clamped to 1.
   const Tensor weights = Tensor::from_vector(std::vector<float>{0.5f, -0.5f, 1.5f, -1.5f}, {1, 4});
-  EXPECT_EQ(TernaryTensor::quantize(weights).trits().to_vector<int8_t>(), (std::vector<int8_t>{0, 0, 1, -1}));
+  EXPECT_EQ(TernaryTensor::quantize(weights).trits().to_vector<int8_t>(),
+            (std::vector<int8_t>{0, 0, 1, -1}));
   const TernaryTensor zeros = TernaryTensor::quantize(Tensor::zeros({2, 3}));
   EXPECT_EQ(zeros.row_scale(0), 1e-5f);
   EXPECT_EQ(zeros.trits().to_vector<int8_t>(), std::vector<int8_t>(6, 0));
@@ -79,14 +81,17 @@ TEST(TernaryTensorTest, BadInputIsRefused) {
   EXPECT_BITNET_ERROR(TernaryTensor::quantize(Tensor::ones({2, 2}), ScaleGranularity::kPerTensor,
                                               TernaryFormat::kTQ2_0),
                       "tq2_0 is a file format");
-  EXPECT_BITNET_ERROR(TernaryTensor::from_trits(Tensor::full({1, 3}, 2.0, DType::kI8), Tensor::ones({1})),
-                      "element [0,0] is 2, not -1, 0 or +1");
-  EXPECT_BITNET_ERROR(TernaryTensor::from_trits(Tensor::zeros({3, 3}, DType::kI8), Tensor::ones({2})),
-                      "scales must be [1] or [3]");
+  EXPECT_BITNET_ERROR(
+      TernaryTensor::from_trits(Tensor::full({1, 3}, 2.0, DType::kI8), Tensor::ones({1})),
+      "element [0,0] is 2, not -1, 0 or +1");
+  EXPECT_BITNET_ERROR(
+      TernaryTensor::from_trits(Tensor::zeros({3, 3}, DType::kI8), Tensor::ones({2})),
+      "scales must be [1] or [3]");
 }
 
 TEST(TernaryTensorTest, RowSlicesAreViewsAndOtherViewsAreRefused) {
-  const TernaryTensor ternary = TernaryTensor::quantize(Tensor::normal({10, 300}, 3), ScaleGranularity::kPerRow);
+  const TernaryTensor ternary =
+      TernaryTensor::quantize(Tensor::normal({10, 300}, 3), ScaleGranularity::kPerRow);
   const TernaryTensor rows = ternary.slice_rows(2, 5);
   EXPECT_EQ(rows.rows(), 3);
   EXPECT_TRUE(rows.packed().shares_storage(ternary.packed()));
@@ -94,14 +99,16 @@ TEST(TernaryTensorTest, RowSlicesAreViewsAndOtherViewsAreRefused) {
   const std::vector<int8_t> part = rows.trits().to_vector<int8_t>();
   EXPECT_EQ(part, std::vector<int8_t>(all.begin() + 600, all.begin() + 1500));
   EXPECT_EQ(rows.row_scale(0), ternary.row_scale(2));
-  EXPECT_BITNET_ERROR(ternary.slice_cols(0, 10), "would cut through packed t2 blocks of 256 weights");
+  EXPECT_BITNET_ERROR(ternary.slice_cols(0, 10),
+                      "would cut through packed t2 blocks of 256 weights");
   EXPECT_BITNET_ERROR(ternary.transpose(), "cannot be viewed transposed");
 }
 
 TEST(TernaryTensorTest, EveryFormatImportsWhatItExports) {
   const int64_t rows = 5, cols = 512;
   const Tensor weights = Tensor::normal({rows, cols}, 11);
-  for (const ScaleGranularity granularity : {ScaleGranularity::kPerTensor, ScaleGranularity::kPerRow}) {
+  for (const ScaleGranularity granularity :
+       {ScaleGranularity::kPerTensor, ScaleGranularity::kPerRow}) {
     const TernaryTensor ternary = TernaryTensor::quantize(weights, granularity);
     for (const TernaryFormatTraits& traits : ternary_formats()) {
       if (traits.format == TernaryFormat::kI2S && granularity == ScaleGranularity::kPerRow) {
@@ -111,13 +118,15 @@ TEST(TernaryTensorTest, EveryFormatImportsWhatItExports) {
       SCOPED_TRACE(std::string(traits.name));
       const std::vector<uint8_t> bytes = ternary.export_as(traits.format);
       for (const TernaryFormat target : {TernaryFormat::kT2, TernaryFormat::kT1}) {
-        const TernaryTensor back = TernaryTensor::import(traits.format, bytes.data(), bytes.size(), rows, cols, target);
+        const TernaryTensor back =
+            TernaryTensor::import(traits.format, bytes.data(), bytes.size(), rows, cols, target);
         EXPECT_EQ(back.trits().to_vector<int8_t>(), ternary.trits().to_vector<int8_t>());
         for (int64_t r = 0; r < rows; ++r) {
           // Block-scaled formats keep f16 scales, I2_S one f32 scale; our native byte layouts carry
           // none (the scale travels beside them), so their import starts at 1.
           float expected = 1.0f;
-          if (traits.has_block_scale) expected = f16_bits_to_float(float_to_f16_bits(ternary.row_scale(r)));
+          if (traits.has_block_scale)
+            expected = f16_bits_to_float(float_to_f16_bits(ternary.row_scale(r)));
           if (traits.format == TernaryFormat::kI2S) expected = ternary.row_scale(r);
           EXPECT_EQ(back.row_scale(r), expected);
         }
@@ -129,8 +138,9 @@ TEST(TernaryTensorTest, EveryFormatImportsWhatItExports) {
 TEST(TernaryTensorTest, ImportRefusesCorruptData) {
   const TernaryTensor ternary = TernaryTensor::quantize(Tensor::normal({2, 256}, 5));
   std::vector<uint8_t> tq2 = ternary.export_as(TernaryFormat::kTQ2_0);
-  EXPECT_BITNET_ERROR(TernaryTensor::import(TernaryFormat::kTQ2_0, tq2.data(), tq2.size() - 1, 2, 256),
-                      "import tq2_0: [2,256] needs 132 bytes, 131 given");
+  EXPECT_BITNET_ERROR(
+      TernaryTensor::import(TernaryFormat::kTQ2_0, tq2.data(), tq2.size() - 1, 2, 256),
+      "import tq2_0: [2,256] needs 132 bytes, 131 given");
   EXPECT_BITNET_ERROR(TernaryTensor::import(TernaryFormat::kTQ2_0, tq2.data(), tq2.size(), 1, 100),
                       "row length 100 is not a multiple of the block size 256");
   tq2[0] = 0xff;  // code 3 is not a trit
@@ -139,10 +149,12 @@ TEST(TernaryTensorTest, ImportRefusesCorruptData) {
   const TernaryTensor wide = TernaryTensor::quantize(Tensor::normal({1, 512}, 6));
   std::vector<uint8_t> two_blocks = wide.export_as(TernaryFormat::kTQ2_0);
   two_blocks[66 + 65] = 0x40;  // the second block's f16 scale
-  EXPECT_BITNET_ERROR(TernaryTensor::import(TernaryFormat::kTQ2_0, two_blocks.data(), two_blocks.size(), 1, 512),
-                      "row 0 has blocks with different scales");
+  EXPECT_BITNET_ERROR(
+      TernaryTensor::import(TernaryFormat::kTQ2_0, two_blocks.data(), two_blocks.size(), 1, 512),
+      "row 0 has blocks with different scales");
   std::vector<uint8_t> i2s = ternary.export_as(TernaryFormat::kI2S);
-  EXPECT_BITNET_ERROR(TernaryTensor::import(TernaryFormat::kI2S, i2s.data(), 2 * 64, 2, 256), "needs 132 bytes");
+  EXPECT_BITNET_ERROR(TernaryTensor::import(TernaryFormat::kI2S, i2s.data(), 2 * 64, 2, 256),
+                      "needs 132 bytes");
 }
 
 }  // namespace

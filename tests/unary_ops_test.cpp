@@ -346,9 +346,10 @@ TEST(UnaryOps, WideRangeStaysAccurate) {
         // carry the same amplification in their far negative tail, where |gelu| < 1e-15.
         const bool gelu = op == UnaryOp::kGeluErf || op == UnaryOp::kGeluTanh;
         const testing::Tolerance tolerance =
-            dtype == DType::kF64 ? testing::Tolerance{1e-11, 1e-300}
-                                 : (gelu && dtype == DType::kF32 ? testing::Tolerance{2e-4, 1e-44}
-                                                                 : testing::rounding_tolerance(dtype));
+            dtype == DType::kF64
+                ? testing::Tolerance{1e-11, 1e-300}
+                : (gelu && dtype == DType::kF32 ? testing::Tolerance{2e-4, 1e-44}
+                                                : testing::rounding_tolerance(dtype));
         testing::expect_close(testing::elements(unary(op, x)), expected, tolerance.relative,
                               tolerance.absolute, case_name(op, x, "wide range"));
         if (HasFatalFailure()) return;
@@ -380,9 +381,10 @@ TEST(UnaryOps, ExtremeValuesMatchReference) {
       // As in WideRangeStaysAccurate: f32 GELUs compute their argument in f32.
       const bool gelu = op == UnaryOp::kGeluErf || op == UnaryOp::kGeluTanh;
       const testing::Tolerance tolerance =
-          dtype == DType::kF64 ? testing::Tolerance{1e-11, 1e-300}
-                               : (gelu && dtype == DType::kF32 ? testing::Tolerance{2e-4, 1e-44}
-                                                               : testing::rounding_tolerance(dtype));
+          dtype == DType::kF64
+              ? testing::Tolerance{1e-11, 1e-300}
+              : (gelu && dtype == DType::kF32 ? testing::Tolerance{2e-4, 1e-44}
+                                              : testing::rounding_tolerance(dtype));
       testing::expect_close(testing::elements(unary(op, x)), expected, tolerance.relative,
                             tolerance.absolute, case_name(op, x, "extremes"));
     }

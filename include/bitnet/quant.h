@@ -13,7 +13,8 @@
 namespace bitnet {
 
 // ---- packed formats -----------------------------------------------------------------------------
-// kT2: our 2-bit layout, 256 weights in 64 bytes; byte j holds weights j, j+64, j+128, j+192 in bits
+// kT2: our 2-bit layout, 256 weights in 64 bytes; byte j holds weights j, j+64, j+128, j+192 in
+// bits
 //      0-1, 2-3, 4-5, 6-7 as codes 0, 1, 2 for -1, 0, +1 (one vector load unpacks into four
 //      contiguous runs on every SIMD width). 2 bits per weight.
 // kT1: our base-3 layout, 320 weights in 64 bytes; byte j holds weights j, j+64, ..., j+256 as the
@@ -27,11 +28,11 @@ enum class TernaryFormat { kT2, kT1, kTQ2_0, kTQ1_0, kI2S };
 // One row of the formats table (ggml's traits pattern): packing of one row of trits.
 struct TernaryFormatTraits {
   TernaryFormat format;
-  std::string_view name;      // "t2", "t1", "tq2_0", "tq1_0", "i2_s"
-  int64_t block_weights;      // weights per block
-  int64_t block_bytes;        // bytes per block, scale included where the format has one per block
-  double bits_per_weight;     // block_bytes * 8 / block_weights
-  bool has_block_scale;       // an f16 scale inside every block (TQ1_0, TQ2_0)
+  std::string_view name;   // "t2", "t1", "tq2_0", "tq1_0", "i2_s"
+  int64_t block_weights;   // weights per block
+  int64_t block_bytes;     // bytes per block, scale included where the format has one per block
+  double bits_per_weight;  // block_bytes * 8 / block_weights
+  bool has_block_scale;    // an f16 scale inside every block (TQ1_0, TQ2_0)
   // Packs `count` trits (a multiple of block_weights) with block scale `scale` (ignored by formats
   // without block scales); `out` receives count / block_weights * block_bytes bytes.
   void (*pack)(const int8_t* trits, int64_t count, float scale, uint8_t* out);
@@ -59,9 +60,9 @@ class TernaryTensor {
   // Absmean quantization (BitNet b1.58): gamma = max(mean|W|, 1e-5) over the tensor or each row,
   // W_t = clamp(round_half_even(W * (1 / gamma)), -1, 1), as Hugging Face's WeightQuant does.
   // `weights` is a 2-D floating tensor [rows, cols].
-  [[nodiscard]] static TernaryTensor quantize(const Tensor& weights,
-                                              ScaleGranularity granularity = ScaleGranularity::kPerTensor,
-                                              TernaryFormat format = TernaryFormat::kT2);
+  [[nodiscard]] static TernaryTensor quantize(
+      const Tensor& weights, ScaleGranularity granularity = ScaleGranularity::kPerTensor,
+      TernaryFormat format = TernaryFormat::kT2);
   // From trits (i8 [rows, cols] in {-1, 0, 1}) and scales (f32 [1] or [rows]).
   [[nodiscard]] static TernaryTensor from_trits(const Tensor& trits, const Tensor& scales,
                                                 TernaryFormat format = TernaryFormat::kT2);
@@ -127,14 +128,15 @@ struct QuantizedActivations {
 // SIMD level (bit-identical), then one rescale. x is f32 or bf16 [..., cols]; y has x's dtype.
 [[nodiscard]] Tensor ternary_matmul(const Tensor& x, const TernaryTensor& weights);
 // The int32 accumulations alone (for tests and kernels): i32 [tokens, rows].
-[[nodiscard]] Tensor ternary_matmul_int(const QuantizedActivations& x, const TernaryTensor& weights);
+[[nodiscard]] Tensor ternary_matmul_int(const QuantizedActivations& x,
+                                        const TernaryTensor& weights);
 
 // BitLinear: optional RMSNorm (weight [cols]) -> activation quantization -> ternary matmul ->
 // rescale -> optional bias [rows].
 class BitLinear {
  public:
-  BitLinear(TernaryTensor weights, Tensor bias = {}, Tensor norm_weight = {}, bool use_rms_norm = false,
-            double rms_norm_eps = 1e-6);
+  BitLinear(TernaryTensor weights, Tensor bias = {}, Tensor norm_weight = {},
+            bool use_rms_norm = false, double rms_norm_eps = 1e-6);
   [[nodiscard]] Tensor forward(const Tensor& x) const;
   [[nodiscard]] const TernaryTensor& weights() const noexcept { return weights_; }
 

@@ -68,9 +68,9 @@ struct CpuKernels {
   // or kT1 (gemm_t1: a multiple of 320) layout; x is int8 and zero in [k, k_padded); x_sums[c] is
   // the sum of x's row c (kernels that multiply codes 0..2 subtract it); k_padded < 2^22.
   // Single-threaded: callers split rows and columns across the pool.
-  using TernaryGemm = void (*)(const uint8_t* weights, int64_t row_bytes, int64_t m, const int8_t* x,
-                               int64_t x_stride, const int32_t* x_sums, int64_t n, int64_t k_padded,
-                               int32_t* out, int64_t out_stride);
+  using TernaryGemm = void (*)(const uint8_t* weights, int64_t row_bytes, int64_t m,
+                               const int8_t* x, int64_t x_stride, const int32_t* x_sums, int64_t n,
+                               int64_t k_padded, int32_t* out, int64_t out_stride);
   TernaryGemm gemm_t2 = nullptr;
   TernaryGemm gemm_t1 = nullptr;
 };

@@ -73,8 +73,10 @@ void run_f32_arithmetic(const ElementLoop<3>& loop) {
     const float* a = reinterpret_cast<const float*>(pointers[1]);
     const float* b = reinterpret_cast<const float*>(pointers[2]);
     if (strides[0] == 4 && strides[1] == 4 && strides[2] == 4) return contiguous(a, b, out, count);
-    if (strides[0] == 4 && strides[1] == 4 && strides[2] == 0) return tensor_scalar(a, *b, out, count);
-    if (strides[0] == 4 && strides[1] == 0 && strides[2] == 4) return scalar_tensor(b, *a, out, count);
+    if (strides[0] == 4 && strides[1] == 4 && strides[2] == 0)
+      return tensor_scalar(a, *b, out, count);
+    if (strides[0] == 4 && strides[1] == 0 && strides[2] == 4)
+      return scalar_tensor(b, *a, out, count);
     binary_run<float, float>(pointers, strides, count, apply_binary<Op, float>);
   });
 }
@@ -89,7 +91,8 @@ void run_binary_kernel(const ElementLoop<3>& loop, DType compute_dtype) {
     } else {
       using Result = decltype(apply_binary<Op, C>(C{}, C{}));
       using Out = std::conditional_t<std::is_same_v<Result, bool>, bool, In>;
-      if constexpr (std::is_same_v<In, float> && simd_arithmetic<Op>() != cpu::ArithmeticKind::kCount) {
+      if constexpr (std::is_same_v<In, float> &&
+                    simd_arithmetic<Op>() != cpu::ArithmeticKind::kCount) {
         run_f32_arithmetic<Op>(loop);
         return;
       }

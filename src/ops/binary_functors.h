@@ -80,8 +80,10 @@ inline auto apply_binary(C a, C b) {
     return a >= b;
   } else if constexpr (std::is_same_v<C, bool>) {
     // bool arithmetic is logical: add and maximum are "or", mul and minimum are "and".
-    if constexpr (Op == BinaryOp::kAdd || Op == BinaryOp::kMaximum) return a || b;
-    else return a && b;
+    if constexpr (Op == BinaryOp::kAdd || Op == BinaryOp::kMaximum)
+      return a || b;
+    else
+      return a && b;
   } else if constexpr (Op == BinaryOp::kAdd) {
     return wrapping_add(a, b);
   } else if constexpr (Op == BinaryOp::kSub) {
@@ -96,12 +98,16 @@ inline auto apply_binary(C a, C b) {
       if (std::isnan(a)) return a;  // NaN propagates
       if (std::isnan(b)) return b;
     }
-    if constexpr (Op == BinaryOp::kMaximum) return a < b ? b : a;
-    else return b < a ? b : a;
+    if constexpr (Op == BinaryOp::kMaximum)
+      return a < b ? b : a;
+    else
+      return b < a ? b : a;
   } else {
     static_assert(Op == BinaryOp::kPow);
-    if constexpr (std::is_floating_point_v<C>) return static_cast<C>(std::pow(a, b));
-    else return integer_pow(a, b);
+    if constexpr (std::is_floating_point_v<C>)
+      return static_cast<C>(std::pow(a, b));
+    else
+      return integer_pow(a, b);
   }
 }
 

@@ -58,7 +58,8 @@ void softmax_line(const T* input, int64_t input_stride, T* output, int64_t outpu
       }
     }
     row_kernel(values, buffer, length);
-    for (int64_t i = 0; i < length; ++i) output[i * output_stride] = convert_element<T, C>(buffer[i]);
+    for (int64_t i = 0; i < length; ++i)
+      output[i * output_stride] = convert_element<T, C>(buffer[i]);
     return;
   }
   const C peak = line_maximum(values, length);

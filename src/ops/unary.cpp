@@ -46,15 +46,24 @@ ContiguousF32Kernel contiguous_f32_kernel(UnaryOp op) noexcept {
     return kernels.activation[static_cast<int>(kind)];
   };
   switch (op) {
-    case UnaryOp::kExp: return activation(cpu::ActivationKind::kExp);
-    case UnaryOp::kTanh: return activation(cpu::ActivationKind::kTanh);
-    case UnaryOp::kSigmoid: return activation(cpu::ActivationKind::kSigmoid);
-    case UnaryOp::kSilu: return activation(cpu::ActivationKind::kSilu);
-    case UnaryOp::kGeluErf: return activation(cpu::ActivationKind::kGeluErf);
-    case UnaryOp::kGeluTanh: return activation(cpu::ActivationKind::kGeluTanh);
-    case UnaryOp::kRelu: return activation(cpu::ActivationKind::kRelu);
-    case UnaryOp::kRelu2: return activation(cpu::ActivationKind::kRelu2);
-    default: break;
+    case UnaryOp::kExp:
+      return activation(cpu::ActivationKind::kExp);
+    case UnaryOp::kTanh:
+      return activation(cpu::ActivationKind::kTanh);
+    case UnaryOp::kSigmoid:
+      return activation(cpu::ActivationKind::kSigmoid);
+    case UnaryOp::kSilu:
+      return activation(cpu::ActivationKind::kSilu);
+    case UnaryOp::kGeluErf:
+      return activation(cpu::ActivationKind::kGeluErf);
+    case UnaryOp::kGeluTanh:
+      return activation(cpu::ActivationKind::kGeluTanh);
+    case UnaryOp::kRelu:
+      return activation(cpu::ActivationKind::kRelu);
+    case UnaryOp::kRelu2:
+      return activation(cpu::ActivationKind::kRelu2);
+    default:
+      break;
   }
   switch (op) {
     case UnaryOp::kNeg:

@@ -20,8 +20,8 @@ QuantizedActivations quantize_activations(const Tensor& x, std::optional<int64_t
   const int64_t cols = x.size(-1);
   const int64_t padded = padded_cols.value_or(cols);
   if (padded < cols) {
-    raise(ErrorKind::kInvalidArgument, "quantize_activations: padded_cols {} is below the row length {}",
-          padded, cols);
+    raise(ErrorKind::kInvalidArgument,
+          "quantize_activations: padded_cols {} is below the row length {}", padded, cols);
   }
   const int64_t tokens = cols == 0 ? x.numel() : x.numel() / cols;
   const Tensor values = cast(x, DType::kF32).contiguous();

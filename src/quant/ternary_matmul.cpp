@@ -45,16 +45,18 @@ Split plan_split(int64_t rows, int64_t columns, int64_t padded_cols) {
 
 Tensor ternary_matmul_int(const QuantizedActivations& x, const TernaryTensor& weights) {
   if (!weights.defined() || !x.codes.defined()) {
-    raise(ErrorKind::kInvalidArgument, "ternary_matmul: undefined {}", weights.defined() ? "activations" : "weights");
+    raise(ErrorKind::kInvalidArgument, "ternary_matmul: undefined {}",
+          weights.defined() ? "activations" : "weights");
   }
   if (x.cols != weights.cols()) {
-    raise(ErrorKind::kShapeMismatch, "ternary_matmul: inner dimensions differ: activations have {}, weights are [{},{}]",
+    raise(ErrorKind::kShapeMismatch,
+          "ternary_matmul: inner dimensions differ: activations have {}, weights are [{},{}]",
           x.cols, weights.rows(), weights.cols());
   }
   if (x.codes.size(1) != weights.padded_cols()) {
     raise(ErrorKind::kShapeMismatch,
-          "ternary_matmul: activations are padded to {} columns, the {} weights need {}", x.codes.size(1),
-          ternary_format_traits(weights.format()).name, weights.padded_cols());
+          "ternary_matmul: activations are padded to {} columns, the {} weights need {}",
+          x.codes.size(1), ternary_format_traits(weights.format()).name, weights.padded_cols());
   }
   const int64_t tokens = x.codes.size(0);
   const int64_t rows = weights.rows();
@@ -95,14 +97,16 @@ Tensor ternary_matmul_int(const QuantizedActivations& x, const TernaryTensor& we
 
 Tensor ternary_matmul(const Tensor& x, const TernaryTensor& weights) {
   if (!x.defined() || !weights.defined()) {
-    raise(ErrorKind::kInvalidArgument, "ternary_matmul: undefined {}", x.defined() ? "weights" : "input");
+    raise(ErrorKind::kInvalidArgument, "ternary_matmul: undefined {}",
+          x.defined() ? "weights" : "input");
   }
   if (x.dtype() != DType::kF32 && x.dtype() != DType::kBF16 && x.dtype() != DType::kF16) {
     raise(ErrorKind::kDTypeMismatch, "ternary_matmul: input must be f32, bf16 or f16, got {}",
           dtype_name(x.dtype()));
   }
   if (x.rank() == 0 || x.size(-1) != weights.cols()) {
-    raise(ErrorKind::kShapeMismatch, "ternary_matmul: inner dimensions differ: x is {}, weights are [{},{}]",
+    raise(ErrorKind::kShapeMismatch,
+          "ternary_matmul: inner dimensions differ: x is {}, weights are [{},{}]",
           to_string(x.shape()), weights.rows(), weights.cols());
   }
   const QuantizedActivations quantized = quantize_activations(x, weights.padded_cols());
@@ -115,14 +119,16 @@ Tensor ternary_matmul(const Tensor& x, const TernaryTensor& weights) {
   auto* out = static_cast<float*>(y.data());
   std::vector<float> w_scales(static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r) w_scales[static_cast<size_t>(r)] = weights.row_scale(r);
-  parallel_for(0, tokens, std::max<int64_t>(1, 8192 / std::max<int64_t>(rows, 1)), [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      const float inverse_x = 1.0f / x_scales[t];
-      for (int64_t r = 0; r < rows; ++r) {
-        out[t * rows + r] = static_cast<float>(acc[t * rows + r]) * (w_scales[static_cast<size_t>(r)] * inverse_x);
-      }
-    }
-  });
+  parallel_for(0, tokens, std::max<int64_t>(1, 8192 / std::max<int64_t>(rows, 1)),
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t t = begin; t < end; ++t) {
+                   const float inverse_x = 1.0f / x_scales[t];
+                   for (int64_t r = 0; r < rows; ++r) {
+                     out[t * rows + r] = static_cast<float>(acc[t * rows + r]) *
+                                         (w_scales[static_cast<size_t>(r)] * inverse_x);
+                   }
+                 }
+               });
   Shape shape = x.shape();
   shape[shape.rank() - 1] = rows;
   Tensor result = y.view(shape);
@@ -141,7 +147,8 @@ BitLinear::BitLinear(TernaryTensor weights, Tensor bias, Tensor norm_weight, boo
     raise(ErrorKind::kShapeMismatch, "BitLinear: bias must be [{}], got {}", weights_.rows(),
           to_string(bias_.shape()));
   }
-  if (norm_weight_.defined() && (norm_weight_.rank() != 1 || norm_weight_.size(0) != weights_.cols())) {
+  if (norm_weight_.defined() &&
+      (norm_weight_.rank() != 1 || norm_weight_.size(0) != weights_.cols())) {
     raise(ErrorKind::kShapeMismatch, "BitLinear: norm weight must be [{}], got {}", weights_.cols(),
           to_string(norm_weight_.shape()));
   }

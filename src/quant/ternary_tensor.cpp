@@ -19,12 +19,14 @@ bool is_native(TernaryFormat format) {
 void require_native(TernaryFormat format, const char* op) {
   if (!is_native(format)) {
     raise(ErrorKind::kInvalidArgument,
-          "{}: {} is a file format; ternary tensors are held in t2 or t1 (import/export convert)", op,
-          ternary_format_traits(format).name);
+          "{}: {} is a file format; ternary tensors are held in t2 or t1 (import/export convert)",
+          op, ternary_format_traits(format).name);
   }
 }
 
-int64_t round_up(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+int64_t round_up(int64_t value, int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 // Packs trits [rows, cols] (contiguous i8) into a fresh [rows, bytes_per_row] u8 tensor.
 Tensor pack_rows(const int8_t* trits, int64_t rows, int64_t cols, TernaryFormat format) {
@@ -55,13 +57,16 @@ float TernaryTensor::row_scale(int64_t row) const {
     raise(ErrorKind::kIndexOutOfRange, "row_scale: row {} is out of range for {} rows", row, rows_);
   }
   const float* scales = static_cast<const float*>(scales_.data());
-  return granularity_ == ScaleGranularity::kPerTensor ? scales[0] : scales[row * scales_.strides()[0]];
+  return granularity_ == ScaleGranularity::kPerTensor ? scales[0]
+                                                      : scales[row * scales_.strides()[0]];
 }
 
-TernaryTensor TernaryTensor::from_trits(const Tensor& trits, const Tensor& scales, TernaryFormat format) {
+TernaryTensor TernaryTensor::from_trits(const Tensor& trits, const Tensor& scales,
+                                        TernaryFormat format) {
   require_native(format, "TernaryTensor::from_trits");
   if (!trits.defined() || trits.rank() != 2) {
-    raise(ErrorKind::kShapeMismatch, "TernaryTensor::from_trits: trits must be 2-D [rows, cols], got {}",
+    raise(ErrorKind::kShapeMismatch,
+          "TernaryTensor::from_trits: trits must be 2-D [rows, cols], got {}",
           trits.defined() ? to_string(trits.shape()) : "undefined");
   }
   const int64_t rows = trits.size(0);
@@ -85,9 +90,11 @@ TernaryTensor TernaryTensor::from_trits(const Tensor& trits, const Tensor& scale
   result.scales_ = cast(scales, DType::kF32).contiguous();
   result.rows_ = rows;
   result.cols_ = cols;
-  result.padded_cols_ = round_up(std::max<int64_t>(cols, 1), ternary_format_traits(format).block_weights);
+  result.padded_cols_ =
+      round_up(std::max<int64_t>(cols, 1), ternary_format_traits(format).block_weights);
   result.format_ = format;
-  result.granularity_ = scales.size(0) == 1 ? ScaleGranularity::kPerTensor : ScaleGranularity::kPerRow;
+  result.granularity_ =
+      scales.size(0) == 1 ? ScaleGranularity::kPerTensor : ScaleGranularity::kPerRow;
   return result;
 }
 
@@ -118,7 +125,8 @@ TernaryTensor TernaryTensor::quantize(const Tensor& weights, ScaleGranularity gr
   for (int64_t g = 0; g < groups; ++g) {
     double total = 0;
     for (int64_t i = 0; i < group_size; ++i) total += std::fabs(w[g * group_size + i]);
-    const float mean = group_size == 0 ? 0.0f : static_cast<float>(total / static_cast<double>(group_size));
+    const float mean =
+        group_size == 0 ? 0.0f : static_cast<float>(total / static_cast<double>(group_size));
     gamma[g] = mean > 1e-5f ? mean : 1e-5f;
   }
   Tensor trits = Tensor::empty({rows, cols}, DType::kI8);
@@ -137,7 +145,8 @@ TernaryTensor TernaryTensor::import(TernaryFormat source, const uint8_t* data, s
                                     int64_t rows, int64_t cols, TernaryFormat target) {
   const TernaryFormatTraits& traits = ternary_format_traits(source);
   if (rows < 0 || cols < 0) {
-    raise(ErrorKind::kInvalidArgument, "import {}: negative shape [{},{}]", traits.name, rows, cols);
+    raise(ErrorKind::kInvalidArgument, "import {}: negative shape [{},{}]", traits.name, rows,
+          cols);
   }
   // Our native layouts pad rows to whole blocks; foreign formats require whole blocks.
   if (!is_native(source) && cols % traits.block_weights != 0) {
@@ -145,7 +154,8 @@ TernaryTensor TernaryTensor::import(TernaryFormat source, const uint8_t* data, s
           "import {}: row length {} is not a multiple of the block size {}", traits.name, cols,
           traits.block_weights);
   }
-  const int64_t stored_cols = is_native(source) ? round_up(std::max<int64_t>(cols, 1), traits.block_weights) : cols;
+  const int64_t stored_cols =
+      is_native(source) ? round_up(std::max<int64_t>(cols, 1), traits.block_weights) : cols;
   const int64_t row_bytes = stored_cols / traits.block_weights * traits.block_bytes;
   int64_t needed = 0;
   if (__builtin_mul_overflow(row_bytes, rows, &needed)) {
@@ -197,15 +207,19 @@ TernaryTensor TernaryTensor::import(TernaryFormat source, const uint8_t* data, s
 std::vector<uint8_t> TernaryTensor::export_as(TernaryFormat format) const {
   const TernaryFormatTraits& traits = ternary_format_traits(format);
   if (!is_native(format) && cols_ % traits.block_weights != 0) {
-    raise(ErrorKind::kShapeMismatch, "export {}: row length {} is not a multiple of the block size {}",
-          traits.name, cols_, traits.block_weights);
+    raise(ErrorKind::kShapeMismatch,
+          "export {}: row length {} is not a multiple of the block size {}", traits.name, cols_,
+          traits.block_weights);
   }
   if (format == TernaryFormat::kI2S && granularity_ != ScaleGranularity::kPerTensor) {
-    raise(ErrorKind::kUnsupported, "export i2_s: the format has one scale per tensor, this tensor has one per row");
+    raise(ErrorKind::kUnsupported,
+          "export i2_s: the format has one scale per tensor, this tensor has one per row");
   }
-  const int64_t padded = is_native(format) ? round_up(std::max<int64_t>(cols_, 1), traits.block_weights) : cols_;
+  const int64_t padded =
+      is_native(format) ? round_up(std::max<int64_t>(cols_, 1), traits.block_weights) : cols_;
   const int64_t row_bytes = padded / traits.block_weights * traits.block_bytes;
-  const int64_t tail = format == TernaryFormat::kI2S ? 32 : 0;  // the scale, padded as bitnet.cpp does
+  const int64_t tail =
+      format == TernaryFormat::kI2S ? 32 : 0;  // the scale, padded as bitnet.cpp does
   std::vector<uint8_t> out(static_cast<size_t>(row_bytes * rows_ + tail), 0);
   const Tensor all = trits();
   const auto* t = static_cast<const int8_t*>(all.data());
@@ -222,7 +236,8 @@ std::vector<uint8_t> TernaryTensor::export_as(TernaryFormat format) const {
 }
 
 Tensor TernaryTensor::trits() const {
-  if (!defined()) raise(ErrorKind::kInvalidArgument, "TernaryTensor::trits: the tensor is undefined");
+  if (!defined())
+    raise(ErrorKind::kInvalidArgument, "TernaryTensor::trits: the tensor is undefined");
   const TernaryFormatTraits& traits = ternary_format_traits(format_);
   Tensor out = Tensor::empty({rows_, cols_}, DType::kI8);
   auto* t = static_cast<int8_t*>(out.data());
@@ -240,8 +255,8 @@ Tensor TernaryTensor::trits() const {
 
 Tensor TernaryTensor::dequantize() const {
   Tensor values = cast(trits(), DType::kF32);
-  const Tensor scale = granularity_ == ScaleGranularity::kPerTensor ? scales_.slice(0, 0, 1)
-                                                                    : scales_.unsqueeze(1);
+  const Tensor scale =
+      granularity_ == ScaleGranularity::kPerTensor ? scales_.slice(0, 0, 1) : scales_.unsqueeze(1);
   return mul(values, scale);
 }
 
@@ -253,7 +268,8 @@ TernaryTensor TernaryTensor::repack(TernaryFormat format) const {
 }
 
 TernaryTensor TernaryTensor::slice_rows(int64_t start, int64_t stop) const {
-  if (!defined()) raise(ErrorKind::kInvalidArgument, "TernaryTensor::slice_rows: the tensor is undefined");
+  if (!defined())
+    raise(ErrorKind::kInvalidArgument, "TernaryTensor::slice_rows: the tensor is undefined");
   TernaryTensor view = *this;
   view.packed_ = packed_.slice(0, start, stop);
   view.rows_ = view.packed_.size(0);

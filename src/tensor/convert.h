@@ -63,8 +63,8 @@ inline To convert_element(From value) noexcept {
     if (std::isnan(value)) return To(0);
     constexpr double lowest = static_cast<double>(std::numeric_limits<To>::lowest());
     // 2^bits for the exclusive upper bound: exactly representable, unlike max() for 64 bits.
-    constexpr double upper_exclusive = -lowest == 0 ? static_cast<double>(std::numeric_limits<To>::max()) + 1.0
-                                                    : -lowest;
+    constexpr double upper_exclusive =
+        -lowest == 0 ? static_cast<double>(std::numeric_limits<To>::max()) + 1.0 : -lowest;
     const double wide = static_cast<double>(value);
     if (wide <= lowest) return std::numeric_limits<To>::lowest();
     if (wide >= upper_exclusive) return std::numeric_limits<To>::max();

@@ -1,5 +1,6 @@
 // Ternary GEMM on AVX2 (compiled with -mavx2 alone): u8 codes x s8 activations through VPMADDUBSW
-// (pairs of products in i16, at most 2 * 2 * 128 in magnitude, so never saturating) and VPMADDWD.
+// (pairs of products in i16, never saturating for codes up to 3), summed in i16 and widened by
+// VPMADDWD.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -17,10 +18,10 @@ struct TernaryOps {
   static constexpr int kGemvColumns = 4;
   static constexpr int kGemvColumnsT1 = 4;
   static constexpr int kPanelRegisters = 2;
-  static constexpr int kTileColumns = 3;
-  static constexpr int kGemmMinColumns = 8;
+  static constexpr int kTileColumns = 5;  // 2 x 5 i16 accumulators + 2 code vectors of 16
+  static constexpr int kGemmMinColumns = 16;
   static constexpr int64_t kChunkWeights = 1024;
-  static constexpr int kPrefetchBytes = 0;
+  static constexpr int kPrefetchBytes = 1024;  // GEMV weight rows, ahead of use
 
   static Reg load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
   static void store(void* p, Reg v) { _mm256_storeu_si256(static_cast<__m256i*>(p), v); }
@@ -80,12 +81,19 @@ struct TernaryOps {
         even, _mm256_and_si256(odd_tripled, _mm256_set1_epi16(static_cast<int16_t>(0xff00))));
   }
 
-  static Reg products(Reg codes, Reg x) { return _mm256_maddubs_epi16(codes, x); }
-  static Reg add16(Reg a, Reg b) { return _mm256_add_epi16(a, b); }
-  static Reg widen_add(Reg acc, Reg pairs) {
-    return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+  // Byte products in i16 lanes, two per lane as PMADDUBSW adds them (never saturating: codes are
+  // at most 3); widened by PMADDWD with ones.
+  using Products = Reg;
+  static Products no_products() { return zero(); }
+  static Products accumulate_products(Products products, Reg codes, Reg x) {
+    return _mm256_add_epi16(products, _mm256_maddubs_epi16(codes, x));
   }
-  static Reg dot(Reg acc, Reg codes, Reg x) { return widen_add(acc, products(codes, x)); }
+  static Reg add_products(Reg acc, const Products& products) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(products, _mm256_set1_epi16(1)));
+  }
+  static Reg dot(Reg acc, Reg codes, Reg x) {
+    return add_products(acc, _mm256_maddubs_epi16(codes, x));
+  }
   static int32_t reduce_add32(Reg v) {
     __m128i half = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
     half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4e));

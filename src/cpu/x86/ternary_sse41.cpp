@@ -1,6 +1,6 @@
 // Ternary GEMM on SSE4.1 (compiled with -msse4.1 alone): u8 codes x s8 activations through
-// PMADDUBSW (pairs of products in i16, at most 2 * 2 * 128 in magnitude, so never saturating) and
-// PMADDWD.
+// PMADDUBSW (pairs of products in i16, never saturating for codes up to 3), summed in i16 and
+// widened by PMADDWD.
 #include <smmintrin.h>
 
 #include <cstdint>
@@ -18,10 +18,10 @@ struct TernaryOps {
   static constexpr int kGemvColumns = 4;
   static constexpr int kGemvColumnsT1 = 4;
   static constexpr int kPanelRegisters = 2;
-  static constexpr int kTileColumns = 3;
-  static constexpr int kGemmMinColumns = 8;
+  static constexpr int kTileColumns = 5;  // 2 x 5 i16 accumulators + 2 code vectors of 16
+  static constexpr int kGemmMinColumns = 16;
   static constexpr int64_t kChunkWeights = 1024;
-  static constexpr int kPrefetchBytes = 0;
+  static constexpr int kPrefetchBytes = 1024;  // GEMV weight rows, ahead of use
 
   static Reg load(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
   static void store(void* p, Reg v) { _mm_storeu_si128(static_cast<__m128i*>(p), v); }
@@ -81,12 +81,19 @@ struct TernaryOps {
                         _mm_and_si128(odd_tripled, _mm_set1_epi16(static_cast<int16_t>(0xff00))));
   }
 
-  static Reg products(Reg codes, Reg x) { return _mm_maddubs_epi16(codes, x); }
-  static Reg add16(Reg a, Reg b) { return _mm_add_epi16(a, b); }
-  static Reg widen_add(Reg acc, Reg pairs) {
-    return _mm_add_epi32(acc, _mm_madd_epi16(pairs, _mm_set1_epi16(1)));
+  // Byte products in i16 lanes, two per lane as PMADDUBSW adds them (never saturating: codes are
+  // at most 3); widened by PMADDWD with ones.
+  using Products = Reg;
+  static Products no_products() { return zero(); }
+  static Products accumulate_products(Products products, Reg codes, Reg x) {
+    return _mm_add_epi16(products, _mm_maddubs_epi16(codes, x));
   }
-  static Reg dot(Reg acc, Reg codes, Reg x) { return widen_add(acc, products(codes, x)); }
+  static Reg add_products(Reg acc, const Products& products) {
+    return _mm_add_epi32(acc, _mm_madd_epi16(products, _mm_set1_epi16(1)));
+  }
+  static Reg dot(Reg acc, Reg codes, Reg x) {
+    return add_products(acc, _mm_maddubs_epi16(codes, x));
+  }
   static int32_t reduce_add32(Reg v) {
     v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0x4e));
     v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0xb1));

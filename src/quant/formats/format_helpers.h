@@ -9,8 +9,12 @@
 namespace bitnet::quant {
 
 // -1, 0, +1 <-> codes 0, 1, 2.
-inline uint8_t trit_code(int8_t trit) { return static_cast<uint8_t>(trit + 1); }
-inline int8_t code_trit(uint32_t code) { return static_cast<int8_t>(static_cast<int>(code) - 1); }
+inline uint8_t trit_code(int8_t trit) {
+  return static_cast<uint8_t>(trit + 1);
+}
+inline int8_t code_trit(uint32_t code) {
+  return static_cast<int8_t>(static_cast<int>(code) - 1);
+}
 
 // Five (or fewer) base-3 digits, most significant first, stored as ceil(v * 256 / 243) so that
 // digit n is ((uint8)(q * 3^n) * 3) >> 8 (the multiply-shift extraction TQ1_0 uses).
@@ -44,7 +48,8 @@ int32_t dot_by_unpacking(const uint8_t* packed, const int8_t* activations, int64
   int8_t trits[BlockWeights];
   for (int64_t block = 0; block < count / BlockWeights; ++block) {
     unpack(packed + block * block_bytes, BlockWeights, trits, nullptr);
-    for (int64_t i = 0; i < BlockWeights; ++i) total += trits[i] * activations[block * BlockWeights + i];
+    for (int64_t i = 0; i < BlockWeights; ++i)
+      total += trits[i] * activations[block * BlockWeights + i];
   }
   return total;
 }

@@ -1,9 +1,9 @@
 // bitnet.cpp's I2_S, x86 layout (QK_I2_S = 128): 128 weights in 32 bytes; weight j of a block sits
-// in byte j % 32 at bits 6 - 2 * (j / 32) (the first 32 weights in the high bits), codes 0, 1, 2 for
-// -1, 0, +1. The tensor's one f32 scale follows all rows' data (see TernaryTensor::import).
+// in byte j % 32 at bits 6 - 2 * (j / 32) (the first 32 weights in the high bits), codes 0, 1, 2
+// for -1, 0, +1. The tensor's one f32 scale follows all rows' data (see TernaryTensor::import).
 // bitnet.cpp's ARM build uses 64-weight blocks instead; files made that way are not this format.
-#include "quant/formats/format_table.h"
 #include "quant/formats/format_helpers.h"
+#include "quant/formats/format_table.h"
 
 namespace bitnet::quant {
 namespace {
@@ -16,7 +16,8 @@ void pack(const int8_t* trits, int64_t count, float, uint8_t* out) {
     for (int64_t m = 0; m < kBytes; ++m) {
       uint8_t byte = 0;
       for (int group = 0; group < 4; ++group) {
-        byte |= static_cast<uint8_t>(trit_code(trits[block * kBlock + 32 * group + m]) << (6 - 2 * group));
+        byte |= static_cast<uint8_t>(trit_code(trits[block * kBlock + 32 * group + m])
+                                     << (6 - 2 * group));
       }
       out[block * kBytes + m] = byte;
     }

@@ -1,8 +1,8 @@
 // kT1, our 1.6-bit layout: 320 weights in 64 bytes; byte j holds weights j, j+64, j+128, j+192,
 // j+256 as five base-3 digits (most significant first) in TQ1_0's multiply-shift encoding. For
 // weights that stream from DRAM, 20 % fewer bytes than kT2 at some extra decoding work.
-#include "quant/formats/format_table.h"
 #include "quant/formats/format_helpers.h"
+#include "quant/formats/format_table.h"
 
 namespace bitnet::quant {
 namespace {
@@ -25,7 +25,8 @@ void unpack(const uint8_t* packed, int64_t count, int8_t* trits, float* block_sc
   for (int64_t block = 0; block < count / kBlock; ++block) {
     for (int64_t j = 0; j < kBytes; ++j) {
       const uint8_t byte = packed[block * kBytes + j];
-      for (int n = 0; n < 5; ++n) trits[block * kBlock + j + 64 * n] = code_trit(base3_digit(byte, n));
+      for (int n = 0; n < 5; ++n)
+        trits[block * kBlock + j + 64 * n] = code_trit(base3_digit(byte, n));
     }
     if (block_scales) block_scales[block] = 1.0f;
   }

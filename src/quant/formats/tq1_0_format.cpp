@@ -2,8 +2,8 @@
 // qs[48] with five base-3 digits per byte (the first 32 bytes cover weights m + 32n, n < 5; the
 // next 16 cover 160 + m + 16n), qh[4] with four digits per byte (weights 240 + j + 4n) shifted
 // to the top digits, and an f16 scale. Digits use the multiply-shift encoding ceil(v*256/243).
-#include "quant/formats/format_table.h"
 #include "quant/formats/format_helpers.h"
+#include "quant/formats/format_table.h"
 
 namespace bitnet::quant {
 namespace {

@@ -1,8 +1,8 @@
 // llama.cpp's TQ2_0 (GGML type 35): blocks of 256 weights as 64 bytes of 2-bit codes and an f16
 // scale (66 bytes, 2.0625 bits per weight). Inside each 128-weight half, byte m holds weights
 // m, m+32, m+64, m+96 in bits 0-1, 2-3, 4-5, 6-7.
-#include "quant/formats/format_table.h"
 #include "quant/formats/format_helpers.h"
+#include "quant/formats/format_table.h"
 
 namespace bitnet::quant {
 namespace {
@@ -33,7 +33,8 @@ void unpack(const uint8_t* packed, int64_t count, int8_t* trits, float* block_sc
     for (int64_t half = 0; half < 2; ++half) {
       for (int64_t m = 0; m < 32; ++m) {
         for (int n = 0; n < 4; ++n) {
-          trits[block * kBlock + 128 * half + m + 32 * n] = code_trit((codes[32 * half + m] >> (2 * n)) & 3u);
+          trits[block * kBlock + 128 * half + m + 32 * n] =
+              code_trit((codes[32 * half + m] >> (2 * n)) & 3u);
         }
       }
     }
