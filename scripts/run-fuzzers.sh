@@ -6,14 +6,14 @@
 # the reproducer is left in build/fuzz/findings/<target>/ (docs/FUZZING.md says what to do next).
 #
 #   scripts/run-fuzzers.sh [SECONDS]      environment: CXX_FUZZ (default clang++-14),
-#                                         BITNET_FUZZ_BUILD (default build/fuzz), JOBS (default 2)
+#                                         BITNET_FUZZ_BUILD (default build/fuzz), JOBS (default nproc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 build=${BITNET_FUZZ_BUILD:-build/fuzz}
 cxx=${CXX_FUZZ:-clang++-14}
 cc=${cxx/clang++/clang}
-jobs=${JOBS:-2}
+jobs=${JOBS:-$(nproc)}
 targets=(gguf_fuzzer gguf_metadata_fuzzer safetensors_fuzzer)
 
 launcher=()
