@@ -37,6 +37,10 @@ struct Row {
   // out of the timing): runs `iterations` iterations and returns the nanoseconds they took. When
   // set, the harness calls it instead of timing `run`.
   std::function<double(int64_t iterations)> measure = {};
+  // Runs, untimed, after each of this row's samples: a baseline whose library leaves worker
+  // threads spinning after a call (OpenBLAS spins for about 0.1 s) puts them to sleep here, so
+  // that they do not take cores from the row timed next.
+  std::function<void()> settle = {};
 };
 
 // A case's rows own (through their captures) the data they work on; building them allocates it, so

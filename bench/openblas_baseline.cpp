@@ -2,7 +2,15 @@
 
 #include <cblas.h>
 
+// Exported by the pthread and OpenMP builds of OpenBLAS (its fork handler uses it), absent from
+// the serial build: hence weak.
+extern "C" __attribute__((weak)) int blas_thread_shutdown_(void);
+
 namespace bitnet::bench {
+
+void openblas_settle() {
+  if (blas_thread_shutdown_ != nullptr) blas_thread_shutdown_();
+}
 
 void openblas_sgemm(int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c) {
   // Leading dimensions are the row lengths of the contiguous row-major operands.

@@ -48,4 +48,22 @@ std::vector<const Suite*> SuiteRegistry::select(const std::vector<std::string>& 
   return selected;
 }
 
+std::vector<Suite> filter_cases(const std::vector<const Suite*>& suites,
+                                const std::vector<std::string>& patterns) {
+  std::vector<Suite> filtered;
+  for (const Suite* suite : suites) {
+    Suite copy{suite->name, suite->description, {}};
+    for (const CaseSpec& spec : suite->cases) {
+      for (const std::string& pattern : patterns) {
+        if (spec.name.find(pattern) != std::string::npos) {
+          copy.cases.push_back(spec);
+          break;
+        }
+      }
+    }
+    if (!copy.cases.empty()) filtered.push_back(std::move(copy));
+  }
+  return filtered;
+}
+
 }  // namespace bitnet::bench

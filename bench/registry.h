@@ -26,4 +26,9 @@ class SuiteRegistry {
   std::vector<Suite> suites_;
 };
 
+// Copies of `suites` holding only the cases whose names contain one of `patterns` (plain
+// substrings); suites left with no case are dropped.
+[[nodiscard]] std::vector<Suite> filter_cases(const std::vector<const Suite*>& suites,
+                                              const std::vector<std::string>& patterns);
+
 }  // namespace bitnet::bench

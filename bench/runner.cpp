@@ -9,12 +9,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double time_iterations(const Row& row, int64_t iterations) {
-  if (row.measure) return row.measure(iterations);
-  const Clock::time_point start = Clock::now();
-  row.run(iterations);
-  const Clock::time_point stop = Clock::now();
-  return static_cast<double>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start).count());
+  double elapsed = 0;
+  if (row.measure) {
+    elapsed = row.measure(iterations);
+  } else {
+    const Clock::time_point start = Clock::now();
+    row.run(iterations);
+    const Clock::time_point stop = Clock::now();
+    elapsed = static_cast<double>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start).count());
+  }
+  if (row.settle) row.settle();
+  return elapsed;
 }
 
 struct Calibration {

@@ -259,13 +259,15 @@ std::vector<Row> matmul_rows(const MatmulShape& shape, bool stream) {
     }));
   }
   const auto f32_items = stream ? static_cast<double>(m * k) * sizeof(float) : multiply_adds;
-  rows.push_back(make_row("openblas_f32", f32_items, unit,
-                          [data, turn = Turn{data->weights_f32.size()}]() mutable {
-                            openblas_linear(data->shape.m, data->shape.n, data->shape.k,
-                                            data->weights_f32[turn()].data(),
-                                            data->x.data_as<float>(), data->out_f32.data());
-                            clobber_memory();
-                          }));
+  Row openblas_row = make_row("openblas_f32", f32_items, unit,
+                              [data, turn = Turn{data->weights_f32.size()}]() mutable {
+                                openblas_linear(data->shape.m, data->shape.n, data->shape.k,
+                                                data->weights_f32[turn()].data(),
+                                                data->x.data_as<float>(), data->out_f32.data());
+                                clobber_memory();
+                              });
+  openblas_row.settle = openblas_settle;
+  rows.push_back(std::move(openblas_row));
   if (stream) {
     rows.push_back(
         make_row("memory", t2_items, unit, [data, turn = Turn{data->t2.size()}]() mutable {

@@ -74,6 +74,25 @@ TEST(BenchRegistry, DuplicateNameThrows) {
   EXPECT_THROW(registry.add(Suite{"ops", "", {}}), Error);
 }
 
+TEST(BenchRegistry, FilterCasesKeepsMatchingCasesAndDropsEmptySuites) {
+  auto no_rows = [] { return std::vector<Row>{}; };
+  const Suite first{"first", "", {{"gemv_4096x14336", no_rows}, {"gemm_4096x14336x512", no_rows}}};
+  const Suite second{"second", "", {{"dram_read", no_rows}}};
+  const std::vector<Suite> gemv = filter_cases({&first, &second}, {"gemv"});
+  ASSERT_EQ(gemv.size(), 1u);
+  EXPECT_EQ(gemv[0].name, "first");
+  ASSERT_EQ(gemv[0].cases.size(), 1u);
+  EXPECT_EQ(gemv[0].cases[0].name, "gemv_4096x14336");
+
+  const std::vector<Suite> both = filter_cases({&first, &second}, {"x512", "dram", "x512"});
+  ASSERT_EQ(both.size(), 2u);
+  ASSERT_EQ(both[0].cases.size(), 1u);  // a case matching two patterns appears once
+  EXPECT_EQ(both[0].cases[0].name, "gemm_4096x14336x512");
+  EXPECT_EQ(both[1].cases[0].name, "dram_read");
+
+  EXPECT_TRUE(filter_cases({&first, &second}, {"nothing"}).empty());
+}
+
 TEST(BenchRunner, Median) {
   EXPECT_EQ(median({}), 0);
   EXPECT_EQ(median({5}), 5);
@@ -135,6 +154,29 @@ TEST(BenchRunner, SlowRowsTakeFewerSamples) {
   ASSERT_EQ(result.size(), 1u);
   EXPECT_GE(result[0].ns_per_iter, 1.5e6);
   EXPECT_EQ(calls, 2 + 3);  // warm-up, one calibration round, three samples
+}
+
+// settle() runs after every timed call of its row, outside the timing: a row whose settle takes
+// 20 ms still measures about its own 1 ms per iteration.
+TEST(BenchRunner, SettleRunsAfterEachSampleUntimed) {
+  int runs = 0;
+  int settles = 0;
+  Suite suite{"fake", "", {{"settled", [&] {
+                              Row row{"bitnet", 1, Unit::kItems, [&](int64_t iterations) {
+                                        ++runs;
+                                        std::this_thread::sleep_for(iterations * 1ms);
+                                      }};
+                              row.settle = [&] {
+                                ++settles;
+                                std::this_thread::sleep_for(20ms);
+                              };
+                              return std::vector<Row>{row};
+                            }}}};
+  const TimingPolicy policy{1ms, 3, 3, 1s};
+  const std::vector<Measurement> result = run_suites({&suite}, policy);
+  ASSERT_EQ(result.size(), 1u);
+  EXPECT_EQ(settles, runs);
+  EXPECT_LT(result[0].ns_per_iter, 15e6);
 }
 
 TEST(BenchReport, SpeedupIsBaselineTimeOverBitnetTime) {

@@ -295,10 +295,13 @@ class ThreadCountGuard {
 
 // y = ternary_matmul_int(quantize_activations(x), W) against a plain loop over W.trits() and the
 // quantized codes: K not a multiple of any block, single rows and columns, on one thread and on
-// three (rows split into panel-aligned ranges; a single row unit split by columns instead).
+// three and on the configured number (rows split into panel-aligned ranges; a single row unit
+// split by columns instead).
 TEST(TernaryMatmulInt, MatchesPlainLoop) {
   const ThreadCountGuard restore;
-  for (const int threads : {1, 3}) {
+  std::vector<int> thread_counts = {1, 3};
+  if (num_threads() != 1 && num_threads() != 3) thread_counts.push_back(num_threads());
+  for (const int threads : thread_counts) {
     set_num_threads(threads);
     for (const uint64_t seed : testing::test_seeds()) {
       SCOPED_TRACE(testing::seed_trace(seed));

@@ -21,6 +21,7 @@ namespace {
 
 struct BenchOptions {
   std::vector<std::string> suites;
+  std::vector<std::string> cases;  // substrings of case names; empty: every case
   bool quick = false;
   bool json = false;
 };
@@ -56,7 +57,18 @@ class ProgressLine {
 };
 
 int run_bench(const bench::SuiteRegistry& registry, const BenchOptions& options) {
-  const std::vector<const bench::Suite*> suites = registry.select(options.suites);
+  std::vector<const bench::Suite*> suites = registry.select(options.suites);
+  std::vector<bench::Suite> filtered;
+  if (!options.cases.empty()) {
+    filtered = bench::filter_cases(suites, options.cases);
+    if (filtered.empty()) {
+      fmt::print(stderr, "bitnet bench: no case name contains {}\n",
+                 fmt::join(options.cases, " or "));
+      return 2;
+    }
+    suites.clear();
+    for (const bench::Suite& suite : filtered) suites.push_back(&suite);
+  }
   const bench::TimingPolicy policy = options.quick ? bench::quick_policy() : bench::full_policy();
 
   std::vector<bench::Measurement> measurements;
@@ -93,6 +105,10 @@ Command add_bench_command(CLI::App& parent) {
       ->add_option("--suite", options->suites,
                    fmt::format("Suite(s) to run, repeatable or comma-separated (default: all): {}",
                                fmt::join(registry->names(), ", ")))
+      ->delimiter(',');
+  command
+      ->add_option("--case", options->cases,
+                   "Only cases whose names contain this text, repeatable or comma-separated")
       ->delimiter(',');
   command->add_flag("--quick", options->quick, "Shorter samples and fewer of them (~1 minute)");
   command->add_flag("--json", options->json,

@@ -6,94 +6,37 @@
 #include <cstdint>
 
 #include "cpu/ternary_kernels.h"
+#include "cpu/x86/ternary_tuning_sse_avx2.h"
 
 namespace bitnet::cpu::ternary_avx2 {
 
-struct TernaryOps {
+struct Wide {
   using Reg = __m256i;
   static constexpr int kBytes = 32;
-  static constexpr bool kDotProduct = false;
-  static constexpr bool kUnsignedDot = false;
-  static constexpr int kGemvAccumulators = 8;  // GEMV tile registers: rows x columns
-  static constexpr int kGemvColumns = 4;
-  static constexpr int kGemvColumnsT1 = 4;
-  static constexpr int kPanelRegisters = 2;
-  static constexpr int kTileColumns = 5;  // 2 x 5 i16 accumulators + 2 code vectors of 16
-  static constexpr int kGemmMinColumns = 16;
-  static constexpr int64_t kChunkWeights = 1024;
-  static constexpr int kPrefetchBytes = 1024;  // GEMV weight rows, ahead of use
-
   static Reg load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
   static void store(void* p, Reg v) { _mm256_storeu_si256(static_cast<__m256i*>(p), v); }
   static Reg zero() { return _mm256_setzero_si256(); }
   static Reg splat_i32(int32_t value) { return _mm256_set1_epi32(value); }
-  // Precondition: p points to 4 readable bytes.
-  static Reg splat_dword(const void* p) {
-    int32_t value;
-    __builtin_memcpy(&value, p, 4);
-    return _mm256_set1_epi32(value);
-  }
+  static Reg splat_i16(int16_t value) { return _mm256_set1_epi16(value); }
+  static Reg splat_i8(int8_t value) { return _mm256_set1_epi8(value); }
+  static Reg and_bits(Reg a, Reg b) { return _mm256_and_si256(a, b); }
+  static Reg or_bits(Reg a, Reg b) { return _mm256_or_si256(a, b); }
+  static Reg add8(Reg a, Reg b) { return _mm256_add_epi8(a, b); }
+  static Reg add16(Reg a, Reg b) { return _mm256_add_epi16(a, b); }
   static Reg add32(Reg a, Reg b) { return _mm256_add_epi32(a, b); }
   static Reg sub32(Reg a, Reg b) { return _mm256_sub_epi32(a, b); }
   template <int kShift>
   static Reg shift_right32(Reg a) {
     return _mm256_srai_epi32(a, kShift);
   }
-  static Reg times_three8(Reg t) { return _mm256_add_epi8(t, _mm256_add_epi8(t, t)); }
-
-  // Bits 2 kShift .. 2 kShift + 1 of each byte (bits crossing from the next byte are masked off).
   template <int kShift>
-  static Reg t2_codes(Reg packed) {
-    const Reg mask = _mm256_set1_epi8(3);
-    if constexpr (kShift == 0) {
-      return _mm256_and_si256(packed, mask);
-    } else {
-      return _mm256_and_si256(_mm256_srli_epi16(packed, 2 * kShift), mask);
-    }
+  static Reg shift_right16(Reg a) {
+    return _mm256_srli_epi16(a, kShift);
   }
-
-  // Bits 2 kShift .. 2 kShift + 1 of each byte left in place: 4^kShift times the code.
-  template <int kShift>
-  static Reg t2_masked(Reg packed) {
-    return _mm256_and_si256(packed, _mm256_set1_epi8(static_cast<char>(3 << (2 * kShift))));
-  }
-
-  // Base-3 digits through 16-bit multiplies, as in ternary_ops_avx512.inc.
-  struct T1Source {
-    Reg packed;
-    Reg odd;
-  };
-  static T1Source t1_source(Reg packed) {
-    return {packed, _mm256_and_si256(packed, _mm256_set1_epi16(static_cast<int16_t>(0xff00)))};
-  }
-  template <int kDigit>
-  static Reg t1_digit(const T1Source& source) {
-    constexpr int kPower = kDigit == 0   ? 1
-                           : kDigit == 1 ? 3
-                           : kDigit == 2 ? 9
-                           : kDigit == 3 ? 27
-                                         : 81;
-    const Reg even_scaled = _mm256_mullo_epi16(source.packed, _mm256_set1_epi16(kPower * 256));
-    const Reg odd_scaled = _mm256_mullo_epi16(source.odd, _mm256_set1_epi16(kPower));
-    const Reg even = _mm256_mulhi_epu16(even_scaled, _mm256_set1_epi16(3));
-    const Reg odd_tripled = _mm256_mulhi_epu16(odd_scaled, _mm256_set1_epi16(3 * 256));
-    return _mm256_or_si256(
-        even, _mm256_and_si256(odd_tripled, _mm256_set1_epi16(static_cast<int16_t>(0xff00))));
-  }
-
-  // Byte products in i16 lanes, two per lane as PMADDUBSW adds them (never saturating: codes are
-  // at most 3); widened by PMADDWD with ones.
-  using Products = Reg;
-  static Products no_products() { return zero(); }
-  static Products accumulate_products(Products products, Reg codes, Reg x) {
-    return _mm256_add_epi16(products, _mm256_maddubs_epi16(codes, x));
-  }
-  static Reg add_products(Reg acc, const Products& products) {
-    return _mm256_add_epi32(acc, _mm256_madd_epi16(products, _mm256_set1_epi16(1)));
-  }
-  static Reg dot(Reg acc, Reg codes, Reg x) {
-    return add_products(acc, _mm256_maddubs_epi16(codes, x));
-  }
+  static Reg mullo16(Reg a, Reg b) { return _mm256_mullo_epi16(a, b); }
+  static Reg mulhi_u16(Reg a, Reg b) { return _mm256_mulhi_epu16(a, b); }
+  static Reg maddubs(Reg a, Reg b) { return _mm256_maddubs_epi16(a, b); }
+  static Reg madd16(Reg a, Reg b) { return _mm256_madd_epi16(a, b); }
   static int32_t reduce_add32(Reg v) {
     __m128i half = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
     half = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0x4e));
@@ -131,6 +74,10 @@ struct TernaryOps {
     }
   }
 };
+
+using Tuning = MaddubsTuning;
+
+#include "cpu/x86/ternary_ops_x86.inc"
 
 #include "cpu/simd/ternary_body.inc"
 
