@@ -117,15 +117,26 @@ Tensor ternary_matmul(const Tensor& x, const TernaryTensor& weights) {
   const auto* acc = static_cast<const int32_t*>(accumulators.data());
   const auto* x_scales = static_cast<const float*>(quantized.scales.data());
   auto* out = static_cast<float*>(y.data());
-  std::vector<float> w_scales(static_cast<size_t>(rows));
-  for (int64_t r = 0; r < rows; ++r) w_scales[static_cast<size_t>(r)] = weights.row_scale(r);
+  // Row r's weight scale is w_scales[r * scale_stride]: stride 0 for one scale per tensor.
+  const auto* w_scales = static_cast<const float*>(weights.scales().data());
+  const int64_t scale_stride =
+      weights.granularity() == ScaleGranularity::kPerTensor ? 0 : weights.scales().strides()[0];
   parallel_for(0, tokens, std::max<int64_t>(1, 8192 / std::max<int64_t>(rows, 1)),
                [&](int64_t begin, int64_t end) {
                  for (int64_t t = begin; t < end; ++t) {
                    const float inverse_x = 1.0f / x_scales[t];
-                   for (int64_t r = 0; r < rows; ++r) {
-                     out[t * rows + r] = static_cast<float>(acc[t * rows + r]) *
-                                         (w_scales[static_cast<size_t>(r)] * inverse_x);
+                   const int32_t* token_acc = acc + t * rows;
+                   float* token_out = out + t * rows;
+                   if (scale_stride == 0) {
+                     const float factor = w_scales[0] * inverse_x;
+                     for (int64_t r = 0; r < rows; ++r) {
+                       token_out[r] = static_cast<float>(token_acc[r]) * factor;
+                     }
+                   } else {
+                     for (int64_t r = 0; r < rows; ++r) {
+                       token_out[r] = static_cast<float>(token_acc[r]) *
+                                      (w_scales[r * scale_stride] * inverse_x);
+                     }
                    }
                  }
                });
