@@ -42,30 +42,33 @@ TEST(TernaryMatmulTest, IntegerAccumulationsMatchAPlainLoop) {
 TEST(TernaryMatmulTest, FloatResultMatchesDequantizedProduct) {
   const int64_t rows = 40, cols = 300;
   const Tensor x = Tensor::normal({2, 3, cols}, 9);
-  const TernaryTensor w =
-      TernaryTensor::quantize(Tensor::normal({rows, cols}, 10), ScaleGranularity::kPerRow);
-  const Tensor y = ternary_matmul(x, w);
-  ASSERT_EQ(y.shape(), (Shape{2, 3, rows}));
-  const QuantizedActivations q = quantize_activations(x, w.padded_cols());
-  const std::vector<int8_t> codes = q.codes.to_vector<int8_t>();
-  const std::vector<float> scales = q.scales.to_vector<float>();
-  const std::vector<int8_t> trits = w.trits().to_vector<int8_t>();
-  const std::vector<float> actual = y.to_vector<float>();
-  for (int64_t t = 0; t < 6; ++t) {
-    for (int64_t r = 0; r < rows; ++r) {
-      double expected = 0;
-      for (int64_t k = 0; k < cols; ++k) {
-        expected += static_cast<double>(codes[t * w.padded_cols() + k]) * trits[r * cols + k];
+  for (const ScaleGranularity granularity :
+       {ScaleGranularity::kPerRow, ScaleGranularity::kPerTensor}) {
+    SCOPED_TRACE(granularity == ScaleGranularity::kPerRow ? "per row" : "per tensor");
+    const TernaryTensor w = TernaryTensor::quantize(Tensor::normal({rows, cols}, 10), granularity);
+    const Tensor y = ternary_matmul(x, w);
+    ASSERT_EQ(y.shape(), (Shape{2, 3, rows}));
+    const QuantizedActivations q = quantize_activations(x, w.padded_cols());
+    const std::vector<int8_t> codes = q.codes.to_vector<int8_t>();
+    const std::vector<float> scales = q.scales.to_vector<float>();
+    const std::vector<int8_t> trits = w.trits().to_vector<int8_t>();
+    const std::vector<float> actual = y.to_vector<float>();
+    for (int64_t t = 0; t < 6; ++t) {
+      for (int64_t r = 0; r < rows; ++r) {
+        double expected = 0;
+        for (int64_t k = 0; k < cols; ++k) {
+          expected += static_cast<double>(codes[t * w.padded_cols() + k]) * trits[r * cols + k];
+        }
+        expected *= static_cast<double>(w.row_scale(r)) / scales[t];
+        ASSERT_NEAR(actual[t * rows + r], expected, 1e-5 * std::fabs(expected) + 1e-6)
+            << t << "," << r;
       }
-      expected *= static_cast<double>(w.row_scale(r)) / scales[t];
-      ASSERT_NEAR(actual[t * rows + r], expected, 1e-5 * std::fabs(expected) + 1e-6)
-          << t << "," << r;
     }
+    // bf16 in, bf16 out.
+    const Tensor y16 = ternary_matmul(x.to(DType::kBF16), w);
+    EXPECT_EQ(y16.dtype(), DType::kBF16);
+    EXPECT_EQ(y16.shape(), y.shape());
   }
-  // bf16 in, bf16 out.
-  const Tensor y16 = ternary_matmul(x.to(DType::kBF16), w);
-  EXPECT_EQ(y16.dtype(), DType::kBF16);
-  EXPECT_EQ(y16.shape(), y.shape());
 }
 
 TEST(TernaryMatmulTest, ApproximatesTheFloatMatmul) {
