@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "bitnet/bitnet.h"
@@ -135,6 +136,49 @@ TEST(TernaryTensorTest, EveryFormatImportsWhatItExports) {
   }
 }
 
+// TQ2_0 -> t2 goes through a direct shuffle of 2-bit fields; TQ2_0 -> t1 through one i8 per
+// weight. On raw random blocks (every field 0, 1 or 2; one random f16 scale per row, or one for
+// the whole tensor) both must read the same trits and scales.
+TEST(TernaryTensorTest, DirectTq2ImportMatchesTheGeneralPath) {
+  for (const uint64_t seed : testing::test_seeds()) {
+    SCOPED_TRACE(testing::seed_trace(seed));
+    std::mt19937_64 random(seed);
+    for (const bool per_row : {false, true}) {
+      const int64_t rows = 1 + static_cast<int64_t>(random() % 9);
+      const int64_t blocks = 1 + static_cast<int64_t>(random() % 5);
+      std::vector<uint8_t> bytes(static_cast<size_t>(rows * blocks * 66));
+      uint16_t scale_bits = static_cast<uint16_t>(0x2000 + random() % 0x3000);
+      for (int64_t r = 0; r < rows; ++r) {
+        if (per_row) scale_bits = static_cast<uint16_t>(0x2000 + random() % 0x3000);
+        for (int64_t b = 0; b < blocks; ++b) {
+          uint8_t* block = bytes.data() + (r * blocks + b) * 66;
+          for (int i = 0; i < 64; ++i) {
+            uint8_t byte = 0;
+            for (int field = 0; field < 4; ++field) {
+              byte |= static_cast<uint8_t>((random() % 3) << (2 * field));
+            }
+            block[i] = byte;
+          }
+          std::memcpy(block + 64, &scale_bits, 2);
+        }
+      }
+      const int64_t cols = blocks * 256;
+      const TernaryTensor direct =
+          TernaryTensor::import(TernaryFormat::kTQ2_0, bytes.data(), bytes.size(), rows, cols);
+      const TernaryTensor general = TernaryTensor::import(
+          TernaryFormat::kTQ2_0, bytes.data(), bytes.size(), rows, cols, TernaryFormat::kT1);
+      EXPECT_EQ(direct.format(), TernaryFormat::kT2);
+      EXPECT_EQ(direct.trits().to_vector<int8_t>(), general.trits().to_vector<int8_t>());
+      EXPECT_EQ(direct.granularity(), general.granularity());
+      for (int64_t r = 0; r < rows; ++r) EXPECT_EQ(direct.row_scale(r), general.row_scale(r));
+      // The packed bytes are what from_trits would pack.
+      const TernaryTensor repacked =
+          TernaryTensor::from_trits(general.trits(), general.scales(), TernaryFormat::kT2);
+      EXPECT_EQ(direct.packed().to_vector<uint8_t>(), repacked.packed().to_vector<uint8_t>());
+    }
+  }
+}
+
 TEST(TernaryTensorTest, ImportRefusesCorruptData) {
   const TernaryTensor ternary = TernaryTensor::quantize(Tensor::normal({2, 256}, 5));
   std::vector<uint8_t> tq2 = ternary.export_as(TernaryFormat::kTQ2_0);
@@ -146,6 +190,10 @@ TEST(TernaryTensorTest, ImportRefusesCorruptData) {
   tq2[0] = 0xff;  // code 3 is not a trit
   EXPECT_BITNET_ERROR(TernaryTensor::import(TernaryFormat::kTQ2_0, tq2.data(), tq2.size(), 2, 256),
                       "row 0 column 0 holds an invalid code");
+  tq2[0] = 0x01;
+  tq2[66 + 40] = 0x30;  // row 1, byte 40 (half 1, m = 8), field 2: weight 128 + 8 + 64
+  EXPECT_BITNET_ERROR(TernaryTensor::import(TernaryFormat::kTQ2_0, tq2.data(), tq2.size(), 2, 256),
+                      "row 1 column 200 holds an invalid code");
   const TernaryTensor wide = TernaryTensor::quantize(Tensor::normal({1, 512}, 6));
   std::vector<uint8_t> two_blocks = wide.export_as(TernaryFormat::kTQ2_0);
   two_blocks[66 + 65] = 0x40;  // the second block's f16 scale

@@ -100,6 +100,10 @@ class TernaryTensor {
   [[nodiscard]] TernaryTensor transpose() const;
 
  private:
+  // import()'s fast path from TQ2_0 to kT2; nullopt when the general path must report an error.
+  static std::optional<TernaryTensor> import_tq2_0_as_t2(const uint8_t* data, int64_t rows,
+                                                         int64_t cols);
+
   Tensor packed_;
   Tensor scales_;
   int64_t rows_ = 0;

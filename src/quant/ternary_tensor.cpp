@@ -1,12 +1,15 @@
 // TernaryTensor: absmean quantization, packing into the native formats, import from and export to
 // foreign formats, row-slice views.
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "bitnet/ops.h"
 #include "bitnet/parallel.h"
 #include "bitnet/quant.h"
 #include "core/raise.h"
+#include "quant/formats/tq2_0_to_t2.h"
 #include "tensor/copy.h"
 
 namespace bitnet {
@@ -141,6 +144,39 @@ TernaryTensor TernaryTensor::quantize(const Tensor& weights, ScaleGranularity gr
   return result;
 }
 
+std::optional<TernaryTensor> TernaryTensor::import_tq2_0_as_t2(const uint8_t* data, int64_t rows,
+                                                               int64_t cols) {
+  const int64_t blocks = cols / 256;
+  const int64_t source_row_bytes = blocks * 66;
+  const int64_t row_bytes = blocks * 64;
+  Tensor packed = Tensor::empty({rows, row_bytes}, DType::kU8);
+  Tensor scales = Tensor::empty({rows}, DType::kF32);
+  auto* out = static_cast<uint8_t*>(packed.data());
+  auto* row_scales = static_cast<float*>(scales.data());
+  std::atomic<bool> valid{true};
+  parallel_for(0, rows, std::max<int64_t>(1, (int64_t{1} << 16) / row_bytes),
+               [&](int64_t begin, int64_t end) {
+                 bool chunk_valid = true;
+                 for (int64_t r = begin; r < end && chunk_valid; ++r) {
+                   chunk_valid = quant::tq2_0_row_to_t2(data + r * source_row_bytes, blocks,
+                                                        out + r * row_bytes, row_scales + r);
+                 }
+                 if (!chunk_valid) valid.store(false, std::memory_order_relaxed);
+               });
+  if (!valid.load(std::memory_order_relaxed)) return std::nullopt;
+  bool uniform = true;
+  for (int64_t r = 1; r < rows; ++r) uniform = uniform && row_scales[r] == row_scales[0];
+  TernaryTensor result;
+  result.packed_ = std::move(packed);
+  result.scales_ = uniform ? Tensor::full({1}, static_cast<double>(row_scales[0])) : scales;
+  result.rows_ = rows;
+  result.cols_ = cols;
+  result.padded_cols_ = cols;
+  result.format_ = TernaryFormat::kT2;
+  result.granularity_ = uniform ? ScaleGranularity::kPerTensor : ScaleGranularity::kPerRow;
+  return result;
+}
+
 TernaryTensor TernaryTensor::import(TernaryFormat source, const uint8_t* data, size_t bytes,
                                     int64_t rows, int64_t cols, TernaryFormat target) {
   const TernaryFormatTraits& traits = ternary_format_traits(source);
@@ -165,6 +201,10 @@ TernaryTensor TernaryTensor::import(TernaryFormat source, const uint8_t* data, s
   if (static_cast<int64_t>(bytes) < needed + tensor_scale_bytes) {
     raise(ErrorKind::kInvalidArgument, "import {}: [{},{}] needs {} bytes, {} given", traits.name,
           rows, cols, needed + tensor_scale_bytes, bytes);
+  }
+  if (source == TernaryFormat::kTQ2_0 && target == TernaryFormat::kT2 && rows > 0 && cols > 0) {
+    std::optional<TernaryTensor> direct = import_tq2_0_as_t2(data, rows, cols);
+    if (direct) return *std::move(direct);
   }
   Tensor trits = Tensor::empty({rows, cols}, DType::kI8);
   Tensor scales = Tensor::empty({std::max<int64_t>(rows, 1)}, DType::kF32);
