@@ -200,6 +200,11 @@ TEST(TernaryTensorTest, ImportRefusesCorruptData) {
   EXPECT_BITNET_ERROR(
       TernaryTensor::import(TernaryFormat::kTQ2_0, two_blocks.data(), two_blocks.size(), 1, 512),
       "row 0 has blocks with different scales");
+  // No rows, so no bytes to bound the row length.
+  EXPECT_BITNET_ERROR(
+      TernaryTensor::import(TernaryFormat::kTQ2_0, tq2.data(), 0, 0, int64_t{1} << 62),
+      "row length 4611686018427387904 exceeds the limit");
+  EXPECT_EQ(TernaryTensor::import(TernaryFormat::kTQ2_0, tq2.data(), 0, 0, 512).rows(), 0);
   std::vector<uint8_t> i2s = ternary.export_as(TernaryFormat::kI2S);
   EXPECT_BITNET_ERROR(TernaryTensor::import(TernaryFormat::kI2S, i2s.data(), 2 * 64, 2, 256),
                       "needs 132 bytes");

@@ -190,6 +190,13 @@ TernaryTensor TernaryTensor::import(TernaryFormat source, const uint8_t* data, s
           "import {}: row length {} is not a multiple of the block size {}", traits.name, cols,
           traits.block_weights);
   }
+  // A matrix with no rows holds no bytes whatever its row length, so the file size bounds nothing:
+  // refuse row lengths whose padding or per-row buffers could not exist.
+  constexpr int64_t kMaxCols = int64_t{1} << 40;
+  if (cols > kMaxCols) {
+    raise(ErrorKind::kInvalidArgument, "import {}: row length {} exceeds the limit of {}",
+          traits.name, cols, kMaxCols);
+  }
   const int64_t stored_cols =
       is_native(source) ? round_up(std::max<int64_t>(cols, 1), traits.block_weights) : cols;
   const int64_t row_bytes = stored_cols / traits.block_weights * traits.block_bytes;
