@@ -1,9 +1,16 @@
 // A small fork-join pool: the caller and num_threads()-1 workers take chunks from an atomic
 // counter. One job runs at a time; jobs from a body run inline (no nested parallelism).
+//
+// Waking a thread blocked in a futex takes several microseconds, as long as a whole small matmul,
+// and a model calls many in a row. So workers spin for a short while after each job before they
+// block, and the caller spins while the last chunks finish: back-to-back jobs then start and end
+// without a system call. The spins only delay blocking; every decision is still taken under the
+// mutex, so the protocol is the same as without them.
 #include "bitnet/parallel.h"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <memory>
@@ -17,6 +24,34 @@ namespace bitnet {
 namespace {
 
 thread_local bool inside_parallel_region = false;
+
+// How long a thread spins before it blocks: long enough to bridge the gap between the jobs of
+// consecutive ops, short enough that an idle pool gives its cores back almost at once.
+constexpr std::chrono::microseconds kSpinTime{50};
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Spins until done() holds or kSpinTime passes; returns whether done() held.
+template <typename Done>
+bool spin_until(Done&& done) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+  for (int round = 1;; ++round) {
+    if (done()) return true;
+    cpu_relax();
+    if (round % 16 == 0) {
+      // With more runnable threads than cores, the thread being waited for may be the one
+      // descheduled: yielding lets it run instead of burning its time slice.
+      std::this_thread::yield();
+      if (std::chrono::steady_clock::now() >= deadline) return done();
+    }
+  }
+}
 
 class ThreadPool {
  public:
@@ -49,6 +84,10 @@ class ThreadPool {
     }
     wake_.notify_all();
     run_chunks(task, chunk_count);
+    spin_until([&] {
+      return active_workers_.load(std::memory_order_acquire) == 0 &&
+             finished_chunks_.load(std::memory_order_acquire) == chunk_count;
+    });
     std::exception_ptr error;
     {
       std::unique_lock lock(mutex_);
@@ -84,6 +123,10 @@ class ThreadPool {
     for (;;) {
       const std::function<void(int64_t)>* task = nullptr;
       int64_t chunk_count = 0;
+      spin_until([&] {
+        return stopping_.load(std::memory_order_acquire) ||
+               generation_.load(std::memory_order_acquire) != seen_generation;
+      });
       {
         std::unique_lock lock(mutex_);
         wake_.wait(lock, [&] { return stopping_ || (generation_ != seen_generation && task_); });
@@ -108,10 +151,11 @@ class ThreadPool {
   std::condition_variable done_;
   const std::function<void(int64_t)>* task_ = nullptr;
   int64_t chunk_count_ = 0;
-  int64_t finished_chunks_ = 0;
-  int active_workers_ = 0;
-  uint64_t generation_ = 0;
-  bool stopping_ = false;
+  // Written under mutex_; atomic so that the spins may read them without it.
+  std::atomic<int64_t> finished_chunks_{0};
+  std::atomic<int> active_workers_{0};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stopping_{false};
   std::exception_ptr error_;
   std::atomic<int64_t> next_chunk_{0};
 };
