@@ -4,8 +4,9 @@
 // same LAPACK routines on column-major copies made before timing, copying the input into a working
 // buffer and letting the high-level LAPACKE call query and allocate its workspace, per matrix.
 // Goals: bitnet within 10% of lapacke at n >= 256, and at least as fast on 1000 8x8 matrices
-// (where lapacke is a loop of calls and bitnet spreads the batch over its threads, except for the
-// OpenBLAS routines that serialise concurrent calls: see Concurrency in linalg/matrix_batch.h).
+// (where lapacke is a loop of calls and bitnet spreads the batch over its threads; Cholesky and LU
+// up to order 16 run on kernels of bitnet's own there, since OpenBLAS serialises concurrent calls
+// of those routines: see Concurrency in linalg/matrix_batch.h).
 // Solve cases have 16 right-hand sides, except solve_1000x8x8 (one per system).
 #include <memory>
 #include <string>

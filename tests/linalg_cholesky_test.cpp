@@ -1,7 +1,9 @@
 // linalg::cholesky checked as LAPACK's xPOT01 does: ||A - L L^T|| / (n ||A|| eps) below 30 with the
 // other triangle exactly zero and a positive diagonal, over 100 random SPD matrices per size (fewer
 // at 200 and 257), both triangles, f32 and f64, in batches; LAPACK's SPD matrix types; only the
-// named triangle is read; non-contiguous inputs; the failing leading minor named in errors.
+// named triangle is read; non-contiguous inputs; the failing leading minor named in errors. Every
+// order of the small kernel (linalg/small_cholesky.h) and just past it, in batches of 50, with the
+// failing minor at every order (linalg_small_cholesky_test compares the kernel with LAPACK).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "bitnet/bitnet.h"
+#include "linalg/small_cholesky.h"
 #include "support/linalg_reference.h"
 #include "support/test_support.h"
 
@@ -72,6 +75,51 @@ TEST(LinalgCholesky, RandomMatricesOfEverySize) {
         const Tensor input = stack(a, size.size, size.size, dtype);
         for (const linalg::Triangle triangle : kTriangles) {
           check_batch(a, linalg::cholesky(input, triangle), triangle, dtype, worst);
+        }
+      }
+    }
+  }
+}
+
+// Orders up to kSmallCholeskyOrder go through our own kernel, split over the threads; the next
+// ones through LAPACK.
+TEST(LinalgCholesky, EveryOrderOfTheSmallKernelInBatches) {
+  WorstRatio worst("cholesky small orders");
+  for (const uint64_t seed : two_seeds()) {
+    SCOPED_TRACE(seed_trace(seed));
+    std::mt19937_64 engine(seed);
+    for (int64_t n = 0; n <= linalg::detail::kSmallCholeskyOrder + 2; ++n) {
+      for (const DType dtype : kDTypes) {
+        SCOPED_TRACE(fmt::format("n={} {}", n, dtype_name(dtype)));
+        const std::vector<Matrix> a = spd_batch(MatrixType::kRandom, 50, n, dtype, engine);
+        const Tensor input = stack(a, n, n, dtype);
+        for (const linalg::Triangle triangle : kTriangles) {
+          check_batch(a, linalg::cholesky(input, triangle), triangle, dtype, worst);
+        }
+      }
+    }
+  }
+}
+
+TEST(LinalgCholesky, SmallKernelNamesTheFailingMinorInBatches) {
+  const uint64_t seed = testing::test_seeds()[3];
+  SCOPED_TRACE(seed_trace(seed));
+  std::mt19937_64 engine(seed);
+  for (int64_t n = 1; n <= linalg::detail::kSmallCholeskyOrder + 1; ++n) {
+    for (const DType dtype : kDTypes) {
+      std::vector<Matrix> a = spd_batch(MatrixType::kRandom, 50, n, dtype, engine);
+      const Matrix spd = a[37];
+      for (int64_t order = 1; order <= n; ++order) {
+        // The leading minors below `order` stay positive definite; pivot `order` is at most -1.
+        a[37] = spd;
+        a[37](order - 1, order - 1) = -1.0;
+        const Tensor input = stack(a, n, n, dtype);
+        for (const linalg::Triangle triangle : kTriangles) {
+          EXPECT_BITNET_ERROR(
+              linalg::cholesky(input, triangle),
+              fmt::format("cholesky: a [50,{},{}] {} is not positive definite: the leading minor "
+                          "of order {} is not positive (matrix 37 of the batch)",
+                          n, n, dtype_name(dtype), order));
         }
       }
     }

@@ -2,7 +2,8 @@
 // error of det divided by n cond_1(A) eps stays below 30 over 100 random matrices per size (fewer
 // at 200 and 257), f32 and f64, in batches; exact determinants of diagonal and triangular
 // matrices; slogdet where det overflows; intermediate products that would overflow; singular and
-// empty matrices; errors by message.
+// empty matrices; errors by message. Every order of the small LU kernels (linalg/small_lu.h) and
+// just past them, in batches of 50, with one exactly singular matrix among them.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "bitnet/bitnet.h"
+#include "linalg/small_lu.h"
 #include "support/linalg_reference.h"
 #include "support/test_support.h"
 
@@ -35,6 +37,57 @@ double determinant_ratio(double computed, long double exact, const Matrix& a, do
   return error / (static_cast<double>(a.rows) * condition * epsilon(dtype));
 }
 
+// det and slogdet of a batch of n x n matrices against the long double reference; a matrix the
+// reference finds singular must give det 0, sign 0 and logabsdet -Inf.
+void check_determinants(const std::vector<Matrix>& a, int64_t n, DType dtype, WorstRatio& worst) {
+  const Tensor input = stack(a, n, n, dtype);
+  const Tensor det = linalg::det(input);
+  const linalg::SlogdetResult slogdet = linalg::slogdet(input);
+  ASSERT_EQ(det.shape(), Shape({static_cast<int64_t>(a.size())}));
+  ASSERT_EQ(det.dtype(), dtype);
+  const std::vector<double> dets = elements(det);
+  const std::vector<double> signs = elements(slogdet.sign);
+  const std::vector<double> logs = elements(slogdet.logabsdet);
+  for (size_t index = 0; index < a.size(); ++index) {
+    SCOPED_TRACE("matrix " + std::to_string(index));
+    if (n == 0) {
+      EXPECT_EQ(dets[index], 1.0);
+      EXPECT_EQ(signs[index], 1.0);
+      EXPECT_EQ(logs[index], 0.0);
+      continue;
+    }
+    long double exact = 0;
+    (void)reference_solve(a[index], Matrix(n, 0), &exact);
+    if (exact == 0.0L) {
+      EXPECT_EQ(dets[index], 0.0);
+      EXPECT_EQ(signs[index], 0.0);
+      EXPECT_EQ(logs[index], -std::numeric_limits<double>::infinity());
+      continue;
+    }
+    // Random f32 matrices of order 200 and more have determinants past f32's range.
+    const bool representable =
+        std::fabs(exact) < static_cast<long double>(dtype == DType::kF32
+                                                        ? std::numeric_limits<float>::max()
+                                                        : std::numeric_limits<double>::max()) &&
+        std::fabs(exact) > static_cast<long double>(dtype == DType::kF32
+                                                        ? std::numeric_limits<float>::min()
+                                                        : std::numeric_limits<double>::min());
+    const double condition = one_norm(a[index]) * one_norm(reference_inverse(a[index]));
+    if (representable) {
+      const double ratio = determinant_ratio(dets[index], exact, a[index], condition, dtype);
+      worst.record(ratio);
+      EXPECT_LT(ratio, kThreshold) << "det " << dets[index] << " vs " << (double)exact;
+    }
+    EXPECT_EQ(signs[index], exact > 0 ? 1.0 : -1.0);
+    // log|det| has an absolute error of about the relative error of det.
+    const double log_error =
+        std::fabs(logs[index] - static_cast<double>(std::log(std::fabs(exact))));
+    const double log_ratio = log_error / (static_cast<double>(n) * condition * epsilon(dtype));
+    worst.record(log_ratio);
+    EXPECT_LT(log_ratio, kThreshold) << "logabsdet";
+  }
+}
+
 TEST(LinalgDeterminant, RandomMatricesOfEverySize) {
   WorstRatio worst("det/slogdet random");
   for (const uint64_t seed : two_seeds()) {
@@ -46,48 +99,25 @@ TEST(LinalgDeterminant, RandomMatricesOfEverySize) {
         SCOPED_TRACE(fmt::format("n={} {}", n, dtype_name(dtype)));
         const std::vector<Matrix> a =
             random_batch(std::max<int64_t>(1, size.count / 2), n, n, dtype, engine);
-        const Tensor input = stack(a, n, n, dtype);
-        const Tensor det = linalg::det(input);
-        const linalg::SlogdetResult slogdet = linalg::slogdet(input);
-        ASSERT_EQ(det.shape(), Shape({static_cast<int64_t>(a.size())}));
-        ASSERT_EQ(det.dtype(), dtype);
-        const std::vector<double> dets = elements(det);
-        const std::vector<double> signs = elements(slogdet.sign);
-        const std::vector<double> logs = elements(slogdet.logabsdet);
-        for (size_t index = 0; index < a.size(); ++index) {
-          SCOPED_TRACE("matrix " + std::to_string(index));
-          if (n == 0) {
-            EXPECT_EQ(dets[index], 1.0);
-            EXPECT_EQ(signs[index], 1.0);
-            EXPECT_EQ(logs[index], 0.0);
-            continue;
-          }
-          long double exact = 0;
-          (void)reference_solve(a[index], Matrix(n, 0), &exact);
-          ASSERT_NE(exact, 0.0L);
-          // Random f32 matrices of order 200 and more have determinants past f32's range.
-          const bool representable =
-              std::fabs(exact) < static_cast<long double>(
-                                     dtype == DType::kF32 ? std::numeric_limits<float>::max()
-                                                          : std::numeric_limits<double>::max()) &&
-              std::fabs(exact) > static_cast<long double>(dtype == DType::kF32
-                                                              ? std::numeric_limits<float>::min()
-                                                              : std::numeric_limits<double>::min());
-          const double condition = one_norm(a[index]) * one_norm(reference_inverse(a[index]));
-          if (representable) {
-            const double ratio = determinant_ratio(dets[index], exact, a[index], condition, dtype);
-            worst.record(ratio);
-            EXPECT_LT(ratio, kThreshold) << "det " << dets[index] << " vs " << (double)exact;
-          }
-          EXPECT_EQ(signs[index], exact > 0 ? 1.0 : -1.0);
-          // log|det| has an absolute error of about the relative error of det.
-          const double log_error =
-              std::fabs(logs[index] - static_cast<double>(std::log(std::fabs(exact))));
-          const double log_ratio =
-              log_error / (static_cast<double>(n) * condition * epsilon(dtype));
-          worst.record(log_ratio);
-          EXPECT_LT(log_ratio, kThreshold) << "logabsdet";
-        }
+        check_determinants(a, n, dtype, worst);
+      }
+    }
+  }
+}
+
+// Orders up to kSmallLuOrder go through our own small_lu(), split over the threads; the next ones
+// through LAPACK. Matrix 23 of each batch has a zero column: exactly singular.
+TEST(LinalgDeterminant, EveryOrderOfTheSmallKernelsInBatches) {
+  WorstRatio worst("det/slogdet small orders");
+  for (const uint64_t seed : two_seeds()) {
+    SCOPED_TRACE(seed_trace(seed));
+    std::mt19937_64 engine(seed);
+    for (int64_t n = 0; n <= linalg::detail::kSmallLuOrder + 2; ++n) {
+      for (const DType dtype : kDTypes) {
+        SCOPED_TRACE(fmt::format("n={} {}", n, dtype_name(dtype)));
+        std::vector<Matrix> a = random_batch(50, n, n, dtype, engine);
+        for (int64_t i = 0; i < n; ++i) a[23](i, n / 2) = 0.0;
+        check_determinants(a, n, dtype, worst);
       }
     }
   }

@@ -1,7 +1,9 @@
 // linalg::inverse checked as LAPACK's xGET03 does: ||I - A A^-1|| / (n ||A|| ||A^-1|| eps) below
 // 30, over 100 random matrices per size (fewer at 200 and 257), f32 and f64, in batches; LAPACK's
 // matrix types (triangular inverses stay triangular, diagonal ones are exact reciprocals); layouts;
-// empty shapes; singular matrices and the other error exits by message.
+// empty shapes; singular matrices and the other error exits by message. Every order of the small
+// LU kernels (linalg/small_lu.h) and just past them, in batches of 50, and an exactly zero pivot at
+// a known place.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "bitnet/bitnet.h"
+#include "linalg/small_lu.h"
 #include "support/linalg_reference.h"
 #include "support/test_support.h"
 
@@ -54,6 +57,45 @@ TEST(LinalgInverse, RandomMatricesOfEverySize) {
             random_batch(std::max<int64_t>(1, size.count / 2), size.size, size.size, dtype, engine);
         check_batch(a, linalg::inverse(stack(a, size.size, size.size, dtype)), dtype, worst);
       }
+    }
+  }
+}
+
+// Orders up to kSmallLuOrder go through our own kernels (a x = I solved with small_lu's factors),
+// split over the threads; the next ones through LAPACK ?getri.
+TEST(LinalgInverse, EveryOrderOfTheSmallKernelsInBatches) {
+  WorstRatio worst("inverse small orders");
+  for (const uint64_t seed : two_seeds()) {
+    SCOPED_TRACE(seed_trace(seed));
+    std::mt19937_64 engine(seed);
+    for (int64_t n = 0; n <= linalg::detail::kSmallLuOrder + 2; ++n) {
+      for (const DType dtype : kDTypes) {
+        SCOPED_TRACE(fmt::format("n={} {}", n, dtype_name(dtype)));
+        const std::vector<Matrix> a = random_batch(50, n, n, dtype, engine);
+        check_batch(a, linalg::inverse(stack(a, n, n, dtype)), dtype, worst);
+      }
+    }
+  }
+}
+
+TEST(LinalgInverse, SmallKernelsReportTheZeroPivotInBatches) {
+  const uint64_t seed = testing::test_seeds()[3];
+  SCOPED_TRACE(seed_trace(seed));
+  std::mt19937_64 engine(seed);
+  for (int64_t n = 1; n <= linalg::detail::kSmallLuOrder + 1; ++n) {
+    for (const DType dtype : kDTypes) {
+      const int64_t column = n / 2;
+      // A zero column stays zero through the elimination: U[column, column] is exactly zero. The
+      // LAPACK path factors a^T instead (inverse.cpp), where that column is a zero row, which is
+      // never chosen as a pivot row before the last step: there the zero pivot is n - 1.
+      std::vector<Matrix> a = random_batch(50, n, n, dtype, engine);
+      for (int64_t i = 0; i < n; ++i) a[23](i, column) = 0.0;
+      const int64_t pivot = n <= linalg::detail::kSmallLuOrder ? column : n - 1;
+      EXPECT_BITNET_ERROR(
+          linalg::inverse(stack(a, n, n, dtype)),
+          fmt::format("inverse: a [50,{},{}] {} is singular: pivot {} of its LU factorisation is "
+                      "exactly zero (matrix 23 of the batch)",
+                      n, n, dtype_name(dtype), pivot));
     }
   }
 }

@@ -3,7 +3,9 @@
 // known condition ||X - X_true|| / (||X_true|| cond_1 eps), all below 30; over 100 random matrices
 // per size (fewer at 200 and 257), square, tall and wide for lu, f32 and f64, in batches; LAPACK's
 // matrix types; vector right-hand sides, broadcast batches, layouts; singular matrices and the
-// other error exits by message.
+// other error exits by message. Every order of the small kernels (linalg/small_lu.h) and just past
+// them, in batches of 50, with one and three right-hand sides, and an exactly zero pivot at a
+// known place (linalg_small_lu_test compares the kernels with LAPACK).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "bitnet/bitnet.h"
+#include "linalg/small_lu.h"
 #include "support/linalg_reference.h"
 #include "support/test_support.h"
 
@@ -155,6 +158,81 @@ TEST(LinalgLu, SolveAndLuSolveRandomSystemsOfEverySize) {
           EXPECT_LT(ratio, kThreshold) << "solve: ||B - A X|| ratio";
           EXPECT_LT(lu_ratio, kThreshold) << "lu_solve: ||B - A X|| ratio";
         }
+      }
+    }
+  }
+}
+
+// Matrices up to kSmallLuOrder rows and columns go through our own kernels, split over the
+// threads; larger ones (the next orders, and the tall and wide shapes past the cutoff) through
+// LAPACK.
+TEST(LinalgLu, EveryOrderOfTheSmallKernelsInBatches) {
+  WorstRatio worst("lu/solve small orders");
+  constexpr int64_t kCount = 50;
+  for (const uint64_t seed : two_seeds()) {
+    SCOPED_TRACE(seed_trace(seed));
+    std::mt19937_64 engine(seed);
+    for (int64_t n = 0; n <= linalg::detail::kSmallLuOrder + 2; ++n) {
+      for (const DType dtype : kDTypes) {
+        SCOPED_TRACE(fmt::format("n={} {}", n, dtype_name(dtype)));
+        for (const MatrixShape& shape : shapes_for(n)) {
+          const std::vector<Matrix> a =
+              random_batch(kCount, shape.rows, shape.columns, dtype, engine);
+          check_lu_batch(a, linalg::lu(stack(a, shape.rows, shape.columns, dtype)), dtype, worst);
+        }
+        const std::vector<Matrix> a = random_batch(kCount, n, n, dtype, engine);
+        const Tensor a_tensor = stack(a, n, n, dtype);
+        const linalg::LuResult factors = linalg::lu(a_tensor);
+        for (const int64_t k : {1, 3}) {
+          SCOPED_TRACE(fmt::format("{} right-hand sides", k));
+          std::vector<Matrix> b;
+          for (const Matrix& matrix : a) {
+            b.push_back(right_hand_side(matrix, random_matrix(n, k, engine), dtype));
+          }
+          const Tensor b_tensor = stack(b, n, k, dtype);
+          const std::vector<Matrix> x = unstack(linalg::solve(a_tensor, b_tensor));
+          const std::vector<Matrix> x_lu = unstack(linalg::lu_solve(factors, b_tensor));
+          for (size_t index = 0; index < a.size() && n > 0; ++index) {
+            SCOPED_TRACE("matrix " + std::to_string(index));
+            const double ratio = solve_ratio(a[index], x[index], b[index], dtype);
+            const double lu_ratio = solve_ratio(a[index], x_lu[index], b[index], dtype);
+            worst.record(std::max(ratio, lu_ratio));
+            EXPECT_LT(ratio, kThreshold) << "solve: ||B - A X|| ratio";
+            EXPECT_LT(lu_ratio, kThreshold) << "lu_solve: ||B - A X|| ratio";
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(LinalgLu, SmallKernelsReportTheZeroPivotInBatches) {
+  const uint64_t seed = testing::test_seeds()[3];
+  SCOPED_TRACE(seed_trace(seed));
+  std::mt19937_64 engine(seed);
+  for (int64_t n = 1; n <= linalg::detail::kSmallLuOrder + 1; ++n) {
+    for (const DType dtype : kDTypes) {
+      for (const int64_t column : {int64_t{0}, n / 2, n - 1}) {
+        SCOPED_TRACE(fmt::format("n={} {} zero column {}", n, dtype_name(dtype), column));
+        // Rows that are zero in this column keep it zero through the elimination: U[column,
+        // column] is exactly zero, the pivots before it are not.
+        std::vector<Matrix> a = random_batch(50, n, n, dtype, engine);
+        for (int64_t i = 0; i < n; ++i) a[23](i, column) = 0.0;
+        const Tensor a_tensor = stack(a, n, n, dtype);
+        const Tensor b = Tensor::ones({50, n, 1}, dtype);
+        EXPECT_BITNET_ERROR(
+            linalg::solve(a_tensor, b),
+            fmt::format("solve: a [50,{},{}] {} is singular: pivot {} of its LU factorisation is "
+                        "exactly zero (matrix 23 of the batch)",
+                        n, n, dtype_name(dtype), column));
+        // lu() completes the factorisation without an error; lu_solve() refuses it.
+        const linalg::LuResult factors = linalg::lu(a_tensor);
+        EXPECT_EQ(unstack(factors.lu)[23](column, column), 0.0);
+        EXPECT_BITNET_ERROR(
+            linalg::lu_solve(factors, b),
+            fmt::format("lu_solve: lu [50,{},{}] {} is singular: U[{},{}] is exactly zero (matrix "
+                        "23 of the batch)",
+                        n, n, dtype_name(dtype), column, column));
       }
     }
   }

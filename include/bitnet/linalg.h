@@ -9,6 +9,10 @@
 // - Threads: a batch of small matrices is spread over num_threads() with OpenBLAS on one thread
 //   inside each call; large matrices run one at a time with OpenBLAS on num_threads() threads.
 //   (OpenBLAS's thread count is process-wide; each call sets it.)
+// - Matrices up to 16 x 16 in cholesky, lu, lu_solve, solve, inverse, det and slogdet go through
+//   small unblocked kernels of our own (LAPACK's ?potf2 and ?getf2 algorithms and pivot rule, the
+//   same errors) instead of OpenBLAS, whose ?potrf and ?getrf calls serialise on a lock: a batch of
+//   them then spreads over the threads.
 // - Decompositions and solvers refuse NaN and Inf with an error naming the op and the matrix;
 //   norms propagate them (see vector_norm, matrix_norm).
 // - Errors are bitnet::Error with the op, shapes and dtype in the message: kShapeMismatch for a

@@ -5,12 +5,15 @@
 // ?potrf, which OpenBLAS 0.3.21 runs about 15-25% slower than a lower one on AMD Zen (no
 // difference measured on Intel Xeon); from order 128 up, where that outweighs two transposing
 // copies of a triangle, a lower factor is computed column-major in a scratch buffer instead.
+// Up to order kSmallCholeskyOrder our own kernel (small_cholesky.h) replaces ?potrf: OpenBLAS
+// serialises ?potrf calls on a lock, the kernel does not, so a batch then spreads over the threads.
 #include <algorithm>
 
 #include "bitnet/linalg.h"
 #include "core/raise.h"
 #include "linalg/lapack_adapter.h"
 #include "linalg/matrix_batch.h"
+#include "linalg/small_cholesky.h"
 #include "tensor/copy.h"
 
 namespace bitnet::linalg {
@@ -29,10 +32,12 @@ void cholesky_matrices(const Tensor& a, bool upper, const Tensor& out) {
   const int64_t n = batch.rows();
   const int64_t leading = std::max<int64_t>(1, n);
   const detail::Part part = upper ? detail::Part::kUpper : detail::Part::kLower;
-  const bool transposed = !upper && n >= kTransposedLowerOrder;
+  const bool small = n <= detail::kSmallCholeskyOrder;
+  const bool transposed = !small && !upper && n >= kTransposedLowerOrder;
   T* out_data = out.data_as<T>();
   detail::for_each_matrix(
-      batch.count(), static_cast<double>(n) * n * n, detail::Concurrency::kContended,
+      batch.count(), static_cast<double>(n) * n * n,
+      small ? detail::Concurrency::kLockFree : detail::Concurrency::kContended,
       [&](int64_t begin, int64_t end) {
         const auto buffer = detail::scratch<T>(transposed ? n * n : 0);
         for (int64_t index = begin; index < end; ++index) {
@@ -44,10 +49,17 @@ void cholesky_matrices(const Tensor& a, bool upper, const Tensor& out) {
           if (!detail::copy_matrix(batch.matrix<T>(index), destination, part)) {
             detail::raise_non_finite("cholesky", a, "a", index, batch.count());
           }
-          // In place, the row-major triangle is the other one of the column-major view.
-          const bool lapack_upper = !transposed && !upper;
-          const int info = lapack::potrf<T>(lapack_upper, n, work, leading);
-          if (info < 0) detail::raise_lapack_argument("cholesky", "?potrf", info);
+          int info = 0;
+          if (small) {
+            // The upper factor of a row-major matrix is the lower factor of its transpose.
+            info = upper ? detail::small_cholesky<T>(work, n, 1, leading)
+                         : detail::small_cholesky<T>(work, n, leading, 1);
+          } else {
+            // In place, the row-major triangle is the other one of the column-major view.
+            const bool lapack_upper = !transposed && !upper;
+            info = lapack::potrf<T>(lapack_upper, n, work, leading);
+            if (info < 0) detail::raise_lapack_argument("cholesky", "?potrf", info);
+          }
           if (info > 0) {
             raise(ErrorKind::kInvalidArgument,
                   "cholesky: a {} is not positive definite: the leading minor of order {} is not "

@@ -1,5 +1,8 @@
 // inverse through LAPACK ?getrf and ?getri, in place in the result. The row-major copy of a reads
 // column-major as a^T, whose inverse (a^-1)^T read back row-major is a^-1: no transposed copy.
+// Matrices up to kSmallLuOrder go through our own kernels instead (small_lu.h), which take no lock
+// (OpenBLAS's ?getrf and ?getri do), so that a batch of them spreads over the threads: a = P L U
+// factored in a scratch copy, then a x = I solved in place in the result.
 #include "linalg/inverse.h"
 
 #include <algorithm>
@@ -8,6 +11,7 @@
 #include "core/raise.h"
 #include "linalg/lapack_adapter.h"
 #include "linalg/matrix_batch.h"
+#include "linalg/small_lu.h"
 #include "tensor/copy.h"
 
 namespace bitnet::linalg {
@@ -16,11 +20,56 @@ namespace {
 using detail::MatrixBatch;
 using detail::row_major;
 
+// A singular matrix (pivot info - 1 exactly zero): an error, or a zero inverse flagged in
+// *singular.
+template <typename T>
+void handle_singular(const char* op, const Tensor& a, std::vector<uint8_t>* singular, int info,
+                     int64_t index, int64_t count, T* matrix, int64_t n) {
+  if (singular == nullptr) {
+    raise(ErrorKind::kInvalidArgument,
+          "{}: a {} is singular: pivot {} of its LU factorisation is exactly zero{}", op,
+          detail::describe(a), info - 1, detail::matrix_label(index, count));
+  }
+  std::fill(matrix, matrix + n * n, T{0});
+  (*singular)[static_cast<size_t>(index)] = 1;
+}
+
+template <typename T>
+void small_inverse_of(const char* op, const Tensor& a, std::vector<uint8_t>* singular,
+                      const Tensor& out) {
+  const MatrixBatch batch(a);
+  const int64_t n = batch.rows();
+  T* out_data = out.data_as<T>();
+  detail::for_each_matrix(
+      batch.count(), static_cast<double>(n) * n * n, detail::Concurrency::kLockFree,
+      [&](int64_t begin, int64_t end) {
+        const auto factors = detail::scratch<T>(n * n);
+        const auto pivots = detail::scratch<int64_t>(n);
+        for (int64_t index = begin; index < end; ++index) {
+          T* matrix = out_data + index * n * n;
+          if (!detail::copy_matrix(batch.matrix<T>(index), row_major(factors.get(), n, n, n))) {
+            detail::raise_non_finite(op, a, "a", index, batch.count());
+          }
+          const int info = detail::small_lu<T>(factors.get(), n, n, n, pivots.get());
+          if (info > 0) {
+            handle_singular(op, a, singular, info, index, batch.count(), matrix, n);
+            continue;
+          }
+          detail::fill_identity(row_major(matrix, n, n, n));
+          detail::small_lu_solve<T>(factors.get(), n, n, pivots.get(), matrix, n, n);
+        }
+      });
+}
+
 template <typename T>
 void inverse_of(const char* op, const Tensor& a, std::vector<uint8_t>* singular,
                 const Tensor& out) {
   const MatrixBatch batch(a);
   const int64_t n = batch.rows();
+  if (n <= detail::kSmallLuOrder) {
+    small_inverse_of<T>(op, a, singular, out);
+    return;
+  }
   const int64_t leading = std::max<int64_t>(1, n);
   const lapack::Workspace size = lapack::getri_workspace<T>(n);
   T* out_data = out.data_as<T>();
@@ -37,13 +86,7 @@ void inverse_of(const char* op, const Tensor& a, std::vector<uint8_t>* singular,
           int info = lapack::getrf<T>(n, n, matrix, leading, pivots.get());
           if (info < 0) detail::raise_lapack_argument(op, "?getrf", info);
           if (info > 0) {
-            if (singular == nullptr) {
-              raise(ErrorKind::kInvalidArgument,
-                    "{}: a {} is singular: pivot {} of its LU factorisation is exactly zero{}", op,
-                    detail::describe(a), info - 1, detail::matrix_label(index, batch.count()));
-            }
-            std::fill(matrix, matrix + n * n, T{0});
-            (*singular)[static_cast<size_t>(index)] = 1;
+            handle_singular(op, a, singular, info, index, batch.count(), matrix, n);
             continue;
           }
           info = lapack::getri<T>(n, matrix, leading, pivots.get(), work.get(), size.work);

@@ -293,10 +293,11 @@ void for_each_matrix(int64_t count, double work, Concurrency concurrency,
   if (count <= 0) return;
   const int threads = num_threads();
   const double least_work = concurrency == Concurrency::kContended ? kContendedParallelWork : 0.0;
+  const bool calls_blas = concurrency != Concurrency::kLockFree;
   if (count > 1 && threads > 1 && work >= least_work &&
       (work <= kSmallMatrixWork || count >= threads)) {
     // Our threads each take whole matrices; BLAS threads inside them would only oversubscribe.
-    blas_set_num_threads(1);
+    if (calls_blas) blas_set_num_threads(1);
     const auto grain =
         static_cast<int64_t>(std::max(1.0, kParallelGrainWork / std::max(work, 1.0)));
     parallel_for(0, count, grain, body);
@@ -304,7 +305,7 @@ void for_each_matrix(int64_t count, double work, Concurrency concurrency,
   }
   // One after the other: large matrices get BLAS threads; small ones (a kContended batch, or a
   // single small matrix) only pay thread start-up and synchronisation for them.
-  blas_set_num_threads(work <= kSmallMatrixWork ? 1 : threads);
+  if (calls_blas) blas_set_num_threads(work <= kSmallMatrixWork ? 1 : threads);
   body(0, count);
 }
 

@@ -122,6 +122,9 @@ enum class Concurrency {
   // on small matrices that lock dominates and concurrent calls run slower than a plain loop
   // (measured: 1000 8x8 ?potrf on two threads take 2.3x as long as on one).
   kContended,
+  // Our own kernels for small matrices (small_cholesky.h, small_lu.h): no LAPACK or BLAS call and
+  // no lock, so they scale like kScales, and OpenBLAS's thread count is left as it is.
+  kLockFree,
 };
 
 // Runs body(begin, end) over the matrices [0, count). Many small matrices run in parallel over the
