@@ -16,6 +16,7 @@
 #include "bitnet/bitnet.h"
 #include "linalg/small_cholesky.h"
 #include "support/linalg_reference.h"
+#include "support/linalg_test_support.h"
 #include "support/test_support.h"
 
 namespace bitnet {
@@ -62,68 +63,51 @@ std::vector<Matrix> spd_batch(MatrixType type, int64_t count, int64_t n, DType d
   return matrices;
 }
 
+// Both triangles of the n x n SPD matrices a, factored as one batch.
+void check_spd_batch(const std::vector<Matrix>& a, int64_t n, DType dtype, WorstRatio& worst) {
+  const Tensor input = stack(a, n, n, dtype);
+  for (const linalg::Triangle triangle : kTriangles) {
+    check_batch(a, linalg::cholesky(input, triangle), triangle, dtype, worst);
+  }
+}
+
 TEST(LinalgCholesky, RandomMatricesOfEverySize) {
   WorstRatio worst("cholesky random");
-  for (const uint64_t seed : two_seeds()) {
-    SCOPED_TRACE(seed_trace(seed));
-    std::mt19937_64 engine(seed);
-    for (const SizeCount& size : random_sizes()) {
-      for (const DType dtype : kDTypes) {
-        SCOPED_TRACE(fmt::format("n={} {}", size.size, dtype_name(dtype)));
-        const std::vector<Matrix> a = spd_batch(
-            MatrixType::kRandom, std::max<int64_t>(1, size.count / 2), size.size, dtype, engine);
-        const Tensor input = stack(a, size.size, size.size, dtype);
-        for (const linalg::Triangle triangle : kTriangles) {
-          check_batch(a, linalg::cholesky(input, triangle), triangle, dtype, worst);
-        }
-      }
-    }
-  }
+  for_each_random_size([&](int64_t n, int64_t count, DType dtype, std::mt19937_64& engine) {
+    check_spd_batch(spd_batch(MatrixType::kRandom, count, n, dtype, engine), n, dtype, worst);
+  });
 }
 
 // Orders up to kSmallCholeskyOrder go through our own kernel, split over the threads; the next
 // ones through LAPACK.
 TEST(LinalgCholesky, EveryOrderOfTheSmallKernelInBatches) {
   WorstRatio worst("cholesky small orders");
-  for (const uint64_t seed : two_seeds()) {
-    SCOPED_TRACE(seed_trace(seed));
-    std::mt19937_64 engine(seed);
-    for (int64_t n = 0; n <= linalg::detail::kSmallCholeskyOrder + 2; ++n) {
-      for (const DType dtype : kDTypes) {
-        SCOPED_TRACE(fmt::format("n={} {}", n, dtype_name(dtype)));
-        const std::vector<Matrix> a = spd_batch(MatrixType::kRandom, 50, n, dtype, engine);
-        const Tensor input = stack(a, n, n, dtype);
-        for (const linalg::Triangle triangle : kTriangles) {
-          check_batch(a, linalg::cholesky(input, triangle), triangle, dtype, worst);
-        }
-      }
-    }
-  }
+  for_each_order(two_seeds(), 0, linalg::detail::kSmallCholeskyOrder + 2, 50,
+                 [&](int64_t n, int64_t count, DType dtype, std::mt19937_64& engine) {
+                   check_spd_batch(spd_batch(MatrixType::kRandom, count, n, dtype, engine), n,
+                                   dtype, worst);
+                 });
 }
 
 TEST(LinalgCholesky, SmallKernelNamesTheFailingMinorInBatches) {
-  const uint64_t seed = testing::test_seeds()[3];
-  SCOPED_TRACE(seed_trace(seed));
-  std::mt19937_64 engine(seed);
-  for (int64_t n = 1; n <= linalg::detail::kSmallCholeskyOrder + 1; ++n) {
-    for (const DType dtype : kDTypes) {
-      std::vector<Matrix> a = spd_batch(MatrixType::kRandom, 50, n, dtype, engine);
-      const Matrix spd = a[37];
-      for (int64_t order = 1; order <= n; ++order) {
-        // The leading minors below `order` stay positive definite; pivot `order` is at most -1.
-        a[37] = spd;
-        a[37](order - 1, order - 1) = -1.0;
-        const Tensor input = stack(a, n, n, dtype);
-        for (const linalg::Triangle triangle : kTriangles) {
-          EXPECT_BITNET_ERROR(
-              linalg::cholesky(input, triangle),
-              fmt::format("cholesky: a [50,{},{}] {} is not positive definite: the leading minor "
-                          "of order {} is not positive (matrix 37 of the batch)",
-                          n, n, dtype_name(dtype), order));
-        }
+  const auto check = [](int64_t n, int64_t count, DType dtype, std::mt19937_64& engine) {
+    std::vector<Matrix> a = spd_batch(MatrixType::kRandom, count, n, dtype, engine);
+    const Matrix spd = a[37];
+    for (int64_t order = 1; order <= n; ++order) {
+      // The leading minors below `order` stay positive definite; pivot `order` is at most -1.
+      a[37] = spd;
+      a[37](order - 1, order - 1) = -1.0;
+      const Tensor input = stack(a, n, n, dtype);
+      for (const linalg::Triangle triangle : kTriangles) {
+        EXPECT_BITNET_ERROR(
+            linalg::cholesky(input, triangle),
+            fmt::format("cholesky: a [{},{},{}] {} is not positive definite: the leading minor "
+                        "of order {} is not positive (matrix 37 of the batch)",
+                        count, n, n, dtype_name(dtype), order));
       }
     }
-  }
+  };
+  for_each_order({testing::test_seeds()[3]}, 1, linalg::detail::kSmallCholeskyOrder + 1, 50, check);
 }
 
 TEST(LinalgCholesky, LapackMatrixTypes) {
@@ -141,11 +125,7 @@ TEST(LinalgCholesky, LapackMatrixTypes) {
         // (about e^(3.5 n)) is below 1/eps: n <= 10 in f64, n <= 5 in f32.
         if (type == MatrixType::kHilbert && n > (dtype == DType::kF64 ? 10 : 5)) continue;
         SCOPED_TRACE(fmt::format("{} n={} {}", type_name(type), n, dtype_name(dtype)));
-        const std::vector<Matrix> a = spd_batch(type, 3, n, dtype, engine);
-        const Tensor input = stack(a, n, n, dtype);
-        for (const linalg::Triangle triangle : kTriangles) {
-          check_batch(a, linalg::cholesky(input, triangle), triangle, dtype, worst);
-        }
+        check_spd_batch(spd_batch(type, 3, n, dtype, engine), n, dtype, worst);
       }
     }
   }

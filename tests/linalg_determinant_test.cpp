@@ -16,6 +16,7 @@
 #include "bitnet/bitnet.h"
 #include "linalg/small_lu.h"
 #include "support/linalg_reference.h"
+#include "support/linalg_test_support.h"
 #include "support/test_support.h"
 
 namespace bitnet {
@@ -23,7 +24,6 @@ namespace {
 
 using namespace testing::linalg_reference;
 using testing::elements;
-using testing::seed_trace;
 
 constexpr double kThreshold = 30.0;
 constexpr DType kDTypes[] = {DType::kF32, DType::kF64};
@@ -90,37 +90,21 @@ void check_determinants(const std::vector<Matrix>& a, int64_t n, DType dtype, Wo
 
 TEST(LinalgDeterminant, RandomMatricesOfEverySize) {
   WorstRatio worst("det/slogdet random");
-  for (const uint64_t seed : two_seeds()) {
-    SCOPED_TRACE(seed_trace(seed));
-    std::mt19937_64 engine(seed);
-    for (const SizeCount& size : random_sizes()) {
-      const int64_t n = size.size;
-      for (const DType dtype : kDTypes) {
-        SCOPED_TRACE(fmt::format("n={} {}", n, dtype_name(dtype)));
-        const std::vector<Matrix> a =
-            random_batch(std::max<int64_t>(1, size.count / 2), n, n, dtype, engine);
-        check_determinants(a, n, dtype, worst);
-      }
-    }
-  }
+  for_each_random_size([&](int64_t n, int64_t count, DType dtype, std::mt19937_64& engine) {
+    check_determinants(random_batch(count, n, n, dtype, engine), n, dtype, worst);
+  });
 }
 
 // Orders up to kSmallLuOrder go through our own small_lu(), split over the threads; the next ones
 // through LAPACK. Matrix 23 of each batch has a zero column: exactly singular.
 TEST(LinalgDeterminant, EveryOrderOfTheSmallKernelsInBatches) {
   WorstRatio worst("det/slogdet small orders");
-  for (const uint64_t seed : two_seeds()) {
-    SCOPED_TRACE(seed_trace(seed));
-    std::mt19937_64 engine(seed);
-    for (int64_t n = 0; n <= linalg::detail::kSmallLuOrder + 2; ++n) {
-      for (const DType dtype : kDTypes) {
-        SCOPED_TRACE(fmt::format("n={} {}", n, dtype_name(dtype)));
-        std::vector<Matrix> a = random_batch(50, n, n, dtype, engine);
-        for (int64_t i = 0; i < n; ++i) a[23](i, n / 2) = 0.0;
-        check_determinants(a, n, dtype, worst);
-      }
-    }
-  }
+  for_each_order(two_seeds(), 0, linalg::detail::kSmallLuOrder + 2, 50,
+                 [&](int64_t n, int64_t count, DType dtype, std::mt19937_64& engine) {
+                   std::vector<Matrix> a = random_batch(count, n, n, dtype, engine);
+                   for (int64_t i = 0; i < n; ++i) a[23](i, n / 2) = 0.0;
+                   check_determinants(a, n, dtype, worst);
+                 });
 }
 
 TEST(LinalgDeterminant, DiagonalAndTriangularMatricesGiveTheProductOfTheDiagonal) {

@@ -16,6 +16,7 @@
 #include "bitnet/bitnet.h"
 #include "linalg/small_lu.h"
 #include "support/linalg_reference.h"
+#include "support/linalg_test_support.h"
 #include "support/test_support.h"
 
 namespace bitnet {
@@ -47,57 +48,39 @@ void check_batch(const std::vector<Matrix>& a, const Tensor& inverse, DType dtyp
 
 TEST(LinalgInverse, RandomMatricesOfEverySize) {
   WorstRatio worst("inverse random");
-  for (const uint64_t seed : two_seeds()) {
-    SCOPED_TRACE(seed_trace(seed));
-    std::mt19937_64 engine(seed);
-    for (const SizeCount& size : random_sizes()) {
-      for (const DType dtype : kDTypes) {
-        SCOPED_TRACE(fmt::format("n={} {}", size.size, dtype_name(dtype)));
-        const std::vector<Matrix> a =
-            random_batch(std::max<int64_t>(1, size.count / 2), size.size, size.size, dtype, engine);
-        check_batch(a, linalg::inverse(stack(a, size.size, size.size, dtype)), dtype, worst);
-      }
-    }
-  }
+  for_each_random_size([&](int64_t n, int64_t count, DType dtype, std::mt19937_64& engine) {
+    const std::vector<Matrix> a = random_batch(count, n, n, dtype, engine);
+    check_batch(a, linalg::inverse(stack(a, n, n, dtype)), dtype, worst);
+  });
 }
 
 // Orders up to kSmallLuOrder go through our own kernels (a x = I solved with small_lu's factors),
 // split over the threads; the next ones through LAPACK ?getri.
 TEST(LinalgInverse, EveryOrderOfTheSmallKernelsInBatches) {
   WorstRatio worst("inverse small orders");
-  for (const uint64_t seed : two_seeds()) {
-    SCOPED_TRACE(seed_trace(seed));
-    std::mt19937_64 engine(seed);
-    for (int64_t n = 0; n <= linalg::detail::kSmallLuOrder + 2; ++n) {
-      for (const DType dtype : kDTypes) {
-        SCOPED_TRACE(fmt::format("n={} {}", n, dtype_name(dtype)));
-        const std::vector<Matrix> a = random_batch(50, n, n, dtype, engine);
-        check_batch(a, linalg::inverse(stack(a, n, n, dtype)), dtype, worst);
-      }
-    }
-  }
+  for_each_order(two_seeds(), 0, linalg::detail::kSmallLuOrder + 2, 50,
+                 [&](int64_t n, int64_t count, DType dtype, std::mt19937_64& engine) {
+                   const std::vector<Matrix> a = random_batch(count, n, n, dtype, engine);
+                   check_batch(a, linalg::inverse(stack(a, n, n, dtype)), dtype, worst);
+                 });
 }
 
 TEST(LinalgInverse, SmallKernelsReportTheZeroPivotInBatches) {
-  const uint64_t seed = testing::test_seeds()[3];
-  SCOPED_TRACE(seed_trace(seed));
-  std::mt19937_64 engine(seed);
-  for (int64_t n = 1; n <= linalg::detail::kSmallLuOrder + 1; ++n) {
-    for (const DType dtype : kDTypes) {
-      const int64_t column = n / 2;
-      // A zero column stays zero through the elimination: U[column, column] is exactly zero. The
-      // LAPACK path factors a^T instead (inverse.cpp), where that column is a zero row, which is
-      // never chosen as a pivot row before the last step: there the zero pivot is n - 1.
-      std::vector<Matrix> a = random_batch(50, n, n, dtype, engine);
-      for (int64_t i = 0; i < n; ++i) a[23](i, column) = 0.0;
-      const int64_t pivot = n <= linalg::detail::kSmallLuOrder ? column : n - 1;
-      EXPECT_BITNET_ERROR(
-          linalg::inverse(stack(a, n, n, dtype)),
-          fmt::format("inverse: a [50,{},{}] {} is singular: pivot {} of its LU factorisation is "
-                      "exactly zero (matrix 23 of the batch)",
-                      n, n, dtype_name(dtype), pivot));
-    }
-  }
+  const auto check = [](int64_t n, int64_t count, DType dtype, std::mt19937_64& engine) {
+    const int64_t column = n / 2;
+    // A zero column stays zero through the elimination: U[column, column] is exactly zero. The
+    // LAPACK path factors a^T instead (inverse.cpp), where that column is a zero row, which is
+    // never chosen as a pivot row before the last step: there the zero pivot is n - 1.
+    std::vector<Matrix> a = random_batch(count, n, n, dtype, engine);
+    for (int64_t i = 0; i < n; ++i) a[23](i, column) = 0.0;
+    const int64_t pivot = n <= linalg::detail::kSmallLuOrder ? column : n - 1;
+    EXPECT_BITNET_ERROR(
+        linalg::inverse(stack(a, n, n, dtype)),
+        fmt::format("inverse: a [{},{},{}] {} is singular: pivot {} of its LU factorisation is "
+                    "exactly zero (matrix 23 of the batch)",
+                    count, n, n, dtype_name(dtype), pivot));
+  };
+  for_each_order({testing::test_seeds()[3]}, 1, linalg::detail::kSmallLuOrder + 1, 50, check);
 }
 
 TEST(LinalgInverse, LapackMatrixTypes) {

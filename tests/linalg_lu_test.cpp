@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <limits>
 #include <random>
 #include <string>
@@ -18,6 +17,7 @@
 #include "bitnet/bitnet.h"
 #include "linalg/small_lu.h"
 #include "support/linalg_reference.h"
+#include "support/linalg_test_support.h"
 #include "support/test_support.h"
 
 namespace bitnet {
@@ -30,17 +30,6 @@ using testing::seed_trace;
 constexpr double kThreshold = 30.0;
 constexpr DType kDTypes[] = {DType::kF32, DType::kF64};
 
-// P A from a and LAPACK-order row swaps (0-based).
-Matrix permuted(Matrix a, const std::vector<double>& pivots) {
-  for (size_t i = 0; i < pivots.size(); ++i) {
-    const auto other = static_cast<int64_t>(pivots[i]);
-    for (int64_t j = 0; j < a.columns; ++j) {
-      std::swap(a(static_cast<int64_t>(i), j), a(other, j));
-    }
-  }
-  return a;
-}
-
 void check_lu_batch(const std::vector<Matrix>& a, const linalg::LuResult& result, DType dtype,
                     WorstRatio& worst) {
   ASSERT_EQ(result.lu.dtype(), dtype);
@@ -50,67 +39,37 @@ void check_lu_batch(const std::vector<Matrix>& a, const linalg::LuResult& result
   ASSERT_EQ(packed.size(), a.size());
   for (size_t index = 0; index < a.size(); ++index) {
     SCOPED_TRACE("matrix " + std::to_string(index));
-    const int64_t m = a[index].rows;
-    const int64_t n = a[index].columns;
-    const int64_t k = std::min(m, n);
-    if (k == 0) continue;
-    ASSERT_EQ(static_cast<int64_t>(pivots[index].size()), k);
-    for (int64_t i = 0; i < k; ++i) {
-      ASSERT_GE(pivots[index][i], static_cast<double>(i));
-      ASSERT_LT(pivots[index][i], static_cast<double>(m));
-    }
-    Matrix lower(m, k);
-    Matrix upper(k, n);
-    for (int64_t i = 0; i < m; ++i) {
-      for (int64_t j = 0; j < n; ++j) {
-        const double value = packed[index](i, j);
-        if (j < i && j < k) {
-          // Partial pivoting bounds every multiplier by 1.
-          ASSERT_LE(std::fabs(value), 1.0) << "L(" << i << "," << j << ")";
-          lower(i, j) = value;
-        } else if (i < k) {
-          upper(i, j) = value;
-        }
-      }
-      if (i < k) lower(i, i) = 1.0;
-    }
-    const double ratio =
-        reconstruction_ratio(permuted(a[index], pivots[index]), multiply(lower, upper), n, dtype);
-    worst.record(ratio);
-    EXPECT_LT(ratio, kThreshold) << "||P A - L U|| ratio";
+    const std::vector<int64_t> swaps(pivots[index].begin(), pivots[index].end());
+    check_lu_factors(a[index], packed[index], swaps, dtype, worst);
   }
-}
-
-// max over columns of ||b - a x||_1 / (||a||_1 ||x||_1 eps), LAPACK's xGET02.
-double solve_ratio(const Matrix& a, const Matrix& x, const Matrix& b, DType dtype) {
-  const Matrix residual = subtract(b, multiply(a, x));
-  const double a_norm = one_norm(a);
-  double ratio = 0.0;
-  for (int64_t j = 0; j < x.columns; ++j) {
-    double residual_norm = 0.0;
-    double x_norm = 0.0;
-    for (int64_t i = 0; i < x.rows; ++i) {
-      residual_norm += std::fabs(residual(i, j));
-      x_norm += std::fabs(x(i, j));
-    }
-    if (a_norm == 0.0 || x_norm == 0.0) {
-      ratio = std::max(ratio, residual_norm == 0.0 ? 0.0 : 1.0 / epsilon(dtype));
-      continue;
-    }
-    ratio = std::max(ratio, residual_norm / a_norm / x_norm / epsilon(dtype));
-  }
-  return ratio;
-}
-
-// ||x - x_true||_1 / (||x_true||_1 cond_1(a) eps), LAPACK's xGET04.
-double forward_ratio(const Matrix& a, const Matrix& x, const Matrix& x_true, DType dtype) {
-  const double condition = one_norm(a) * one_norm(reference_inverse(a));
-  return one_norm(subtract(x, x_true)) / one_norm(x_true) / condition / epsilon(dtype);
 }
 
 // b = a x_true, computed in double and rounded to the dtype.
 Matrix right_hand_side(const Matrix& a, const Matrix& x_true, DType dtype) {
   return rounded(multiply(a, x_true), dtype);
+}
+
+// Solves a x = b for the batch a (a_tensor, factored in `factors`) with k random right-hand sides
+// b = a x_true, through solve and lu_solve: ||B - A X|| / (||A|| ||X|| eps) below 30 for both.
+void check_random_systems(const std::vector<Matrix>& a, const Tensor& a_tensor,
+                          const linalg::LuResult& factors, int64_t k, DType dtype,
+                          std::mt19937_64& engine, WorstRatio& worst) {
+  const int64_t n = a_tensor.size(-1);
+  std::vector<Matrix> b;
+  for (const Matrix& matrix : a) {
+    b.push_back(right_hand_side(matrix, random_matrix(n, k, engine), dtype));
+  }
+  const Tensor b_tensor = stack(b, n, k, dtype);
+  const std::vector<Matrix> x = unstack(linalg::solve(a_tensor, b_tensor));
+  const std::vector<Matrix> x_lu = unstack(linalg::lu_solve(factors, b_tensor));
+  for (size_t index = 0; index < a.size(); ++index) {
+    SCOPED_TRACE("matrix " + std::to_string(index));
+    const double ratio = solve_ratio(a[index], x[index], b[index], dtype);
+    const double lu_ratio = solve_ratio(a[index], x_lu[index], b[index], dtype);
+    worst.record(std::max(ratio, lu_ratio));
+    EXPECT_LT(ratio, kThreshold) << "solve: ||B - A X|| ratio";
+    EXPECT_LT(lu_ratio, kThreshold) << "lu_solve: ||B - A X|| ratio";
+  }
 }
 
 TEST(LinalgLu, RandomMatricesOfEverySizeAndShape) {
@@ -133,34 +92,11 @@ TEST(LinalgLu, RandomMatricesOfEverySizeAndShape) {
 
 TEST(LinalgLu, SolveAndLuSolveRandomSystemsOfEverySize) {
   WorstRatio worst("solve random");
-  for (const uint64_t seed : two_seeds()) {
-    SCOPED_TRACE(seed_trace(seed));
-    std::mt19937_64 engine(seed);
-    for (const SizeCount& size : random_sizes()) {
-      const int64_t n = size.size;
-      for (const DType dtype : kDTypes) {
-        SCOPED_TRACE(fmt::format("n={} {}", n, dtype_name(dtype)));
-        const int64_t count = std::max<int64_t>(1, size.count / 2);
-        const std::vector<Matrix> a = random_batch(count, n, n, dtype, engine);
-        std::vector<Matrix> b;
-        for (const Matrix& matrix : a) {
-          b.push_back(right_hand_side(matrix, random_matrix(n, 3, engine), dtype));
-        }
-        const Tensor a_tensor = stack(a, n, n, dtype);
-        const Tensor b_tensor = stack(b, n, 3, dtype);
-        const std::vector<Matrix> x = unstack(linalg::solve(a_tensor, b_tensor));
-        const std::vector<Matrix> x_lu = unstack(linalg::lu_solve(linalg::lu(a_tensor), b_tensor));
-        for (size_t index = 0; index < a.size(); ++index) {
-          SCOPED_TRACE("matrix " + std::to_string(index));
-          const double ratio = solve_ratio(a[index], x[index], b[index], dtype);
-          const double lu_ratio = solve_ratio(a[index], x_lu[index], b[index], dtype);
-          worst.record(std::max(ratio, lu_ratio));
-          EXPECT_LT(ratio, kThreshold) << "solve: ||B - A X|| ratio";
-          EXPECT_LT(lu_ratio, kThreshold) << "lu_solve: ||B - A X|| ratio";
-        }
-      }
-    }
-  }
+  for_each_random_size([&](int64_t n, int64_t count, DType dtype, std::mt19937_64& engine) {
+    const std::vector<Matrix> a = random_batch(count, n, n, dtype, engine);
+    const Tensor a_tensor = stack(a, n, n, dtype);
+    check_random_systems(a, a_tensor, linalg::lu(a_tensor), 3, dtype, engine, worst);
+  });
 }
 
 // Matrices up to kSmallLuOrder rows and columns go through our own kernels, split over the
@@ -168,74 +104,48 @@ TEST(LinalgLu, SolveAndLuSolveRandomSystemsOfEverySize) {
 // LAPACK.
 TEST(LinalgLu, EveryOrderOfTheSmallKernelsInBatches) {
   WorstRatio worst("lu/solve small orders");
-  constexpr int64_t kCount = 50;
-  for (const uint64_t seed : two_seeds()) {
-    SCOPED_TRACE(seed_trace(seed));
-    std::mt19937_64 engine(seed);
-    for (int64_t n = 0; n <= linalg::detail::kSmallLuOrder + 2; ++n) {
-      for (const DType dtype : kDTypes) {
-        SCOPED_TRACE(fmt::format("n={} {}", n, dtype_name(dtype)));
-        for (const MatrixShape& shape : shapes_for(n)) {
-          const std::vector<Matrix> a =
-              random_batch(kCount, shape.rows, shape.columns, dtype, engine);
-          check_lu_batch(a, linalg::lu(stack(a, shape.rows, shape.columns, dtype)), dtype, worst);
-        }
-        const std::vector<Matrix> a = random_batch(kCount, n, n, dtype, engine);
-        const Tensor a_tensor = stack(a, n, n, dtype);
-        const linalg::LuResult factors = linalg::lu(a_tensor);
-        for (const int64_t k : {1, 3}) {
-          SCOPED_TRACE(fmt::format("{} right-hand sides", k));
-          std::vector<Matrix> b;
-          for (const Matrix& matrix : a) {
-            b.push_back(right_hand_side(matrix, random_matrix(n, k, engine), dtype));
-          }
-          const Tensor b_tensor = stack(b, n, k, dtype);
-          const std::vector<Matrix> x = unstack(linalg::solve(a_tensor, b_tensor));
-          const std::vector<Matrix> x_lu = unstack(linalg::lu_solve(factors, b_tensor));
-          for (size_t index = 0; index < a.size() && n > 0; ++index) {
-            SCOPED_TRACE("matrix " + std::to_string(index));
-            const double ratio = solve_ratio(a[index], x[index], b[index], dtype);
-            const double lu_ratio = solve_ratio(a[index], x_lu[index], b[index], dtype);
-            worst.record(std::max(ratio, lu_ratio));
-            EXPECT_LT(ratio, kThreshold) << "solve: ||B - A X|| ratio";
-            EXPECT_LT(lu_ratio, kThreshold) << "lu_solve: ||B - A X|| ratio";
-          }
-        }
-      }
+  const auto check = [&](int64_t n, int64_t count, DType dtype, std::mt19937_64& engine) {
+    for (const MatrixShape& shape : shapes_for(n)) {
+      const std::vector<Matrix> a = random_batch(count, shape.rows, shape.columns, dtype, engine);
+      check_lu_batch(a, linalg::lu(stack(a, shape.rows, shape.columns, dtype)), dtype, worst);
     }
-  }
+    const std::vector<Matrix> a = random_batch(count, n, n, dtype, engine);
+    const Tensor a_tensor = stack(a, n, n, dtype);
+    const linalg::LuResult factors = linalg::lu(a_tensor);
+    for (const int64_t k : {1, 3}) {
+      SCOPED_TRACE(fmt::format("{} right-hand sides", k));
+      check_random_systems(a, a_tensor, factors, k, dtype, engine, worst);
+    }
+  };
+  for_each_order(two_seeds(), 0, linalg::detail::kSmallLuOrder + 2, 50, check);
 }
 
 TEST(LinalgLu, SmallKernelsReportTheZeroPivotInBatches) {
-  const uint64_t seed = testing::test_seeds()[3];
-  SCOPED_TRACE(seed_trace(seed));
-  std::mt19937_64 engine(seed);
-  for (int64_t n = 1; n <= linalg::detail::kSmallLuOrder + 1; ++n) {
-    for (const DType dtype : kDTypes) {
-      for (const int64_t column : {int64_t{0}, n / 2, n - 1}) {
-        SCOPED_TRACE(fmt::format("n={} {} zero column {}", n, dtype_name(dtype), column));
-        // Rows that are zero in this column keep it zero through the elimination: U[column,
-        // column] is exactly zero, the pivots before it are not.
-        std::vector<Matrix> a = random_batch(50, n, n, dtype, engine);
-        for (int64_t i = 0; i < n; ++i) a[23](i, column) = 0.0;
-        const Tensor a_tensor = stack(a, n, n, dtype);
-        const Tensor b = Tensor::ones({50, n, 1}, dtype);
-        EXPECT_BITNET_ERROR(
-            linalg::solve(a_tensor, b),
-            fmt::format("solve: a [50,{},{}] {} is singular: pivot {} of its LU factorisation is "
-                        "exactly zero (matrix 23 of the batch)",
-                        n, n, dtype_name(dtype), column));
-        // lu() completes the factorisation without an error; lu_solve() refuses it.
-        const linalg::LuResult factors = linalg::lu(a_tensor);
-        EXPECT_EQ(unstack(factors.lu)[23](column, column), 0.0);
-        EXPECT_BITNET_ERROR(
-            linalg::lu_solve(factors, b),
-            fmt::format("lu_solve: lu [50,{},{}] {} is singular: U[{},{}] is exactly zero (matrix "
-                        "23 of the batch)",
-                        n, n, dtype_name(dtype), column, column));
-      }
+  const auto check = [](int64_t n, int64_t count, DType dtype, std::mt19937_64& engine) {
+    for (const int64_t column : {int64_t{0}, n / 2, n - 1}) {
+      SCOPED_TRACE(fmt::format("zero column {}", column));
+      // Rows that are zero in this column keep it zero through the elimination: U[column,
+      // column] is exactly zero, the pivots before it are not.
+      std::vector<Matrix> a = random_batch(count, n, n, dtype, engine);
+      for (int64_t i = 0; i < n; ++i) a[23](i, column) = 0.0;
+      const Tensor a_tensor = stack(a, n, n, dtype);
+      const Tensor b = Tensor::ones({count, n, 1}, dtype);
+      EXPECT_BITNET_ERROR(
+          linalg::solve(a_tensor, b),
+          fmt::format("solve: a [{},{},{}] {} is singular: pivot {} of its LU factorisation is "
+                      "exactly zero (matrix 23 of the batch)",
+                      count, n, n, dtype_name(dtype), column));
+      // lu() completes the factorisation without an error; lu_solve() refuses it.
+      const linalg::LuResult factors = linalg::lu(a_tensor);
+      EXPECT_EQ(unstack(factors.lu)[23](column, column), 0.0);
+      EXPECT_BITNET_ERROR(
+          linalg::lu_solve(factors, b),
+          fmt::format("lu_solve: lu [{},{},{}] {} is singular: U[{},{}] is exactly zero (matrix "
+                      "23 of the batch)",
+                      count, n, n, dtype_name(dtype), column, column));
     }
-  }
+  };
+  for_each_order({testing::test_seeds()[3]}, 1, linalg::detail::kSmallLuOrder + 1, 50, check);
 }
 
 TEST(LinalgLu, LapackMatrixTypes) {

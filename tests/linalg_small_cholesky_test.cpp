@@ -15,6 +15,7 @@
 #include "linalg/lapack_adapter.h"
 #include "linalg/small_cholesky.h"
 #include "support/linalg_reference.h"
+#include "support/linalg_test_support.h"
 #include "support/test_support.h"
 
 namespace bitnet {
@@ -23,18 +24,9 @@ namespace {
 using namespace testing::linalg_reference;
 using linalg::detail::kSmallCholeskyOrder;
 using linalg::detail::small_cholesky;
-using testing::seed_trace;
 
 constexpr double kThreshold = 30.0;
 constexpr int64_t kCount = 50;
-// Written around and outside each factor; the kernel must leave it as it is.
-constexpr double kPoison = -12345.5;
-constexpr int64_t kGuard = 1024;
-
-template <typename T>
-DType dtype_of() {
-  return sizeof(T) == 4 ? DType::kF32 : DType::kF64;
-}
 
 // The orders every test covers: all the kernel serves in the library, and two past the cutoff.
 std::vector<int64_t> orders() {
@@ -66,9 +58,7 @@ void expect_untouched(const std::vector<T>& buffer, int64_t n, bool lower) {
       }
     }
   }
-  for (int64_t i = n * n; i < n * n + kGuard; ++i) {
-    ASSERT_EQ(buffer[static_cast<size_t>(i)], static_cast<T>(kPoison)) << "guard " << i - n * n;
-  }
+  expect_guard(buffer, static_cast<size_t>(n * n));
 }
 
 // L from a buffer whose element (i, j), i >= j, is at values[i * row_stride + j * column_stride].
@@ -97,10 +87,8 @@ int lapack_factor(const Matrix& a, Matrix& l) {
 }
 
 template <typename T>
-void check_random_orders(uint64_t seed, WorstRatio& worst) {
-  SCOPED_TRACE(seed_trace(seed));
-  std::mt19937_64 engine(seed);
-  const DType dtype = dtype_of<T>();
+void check_random_orders(std::mt19937_64& engine, WorstRatio& worst) {
+  const DType dtype = dtype_of<T>;
   for (const int64_t n : orders()) {
     for (int64_t index = 0; index < kCount; ++index) {
       SCOPED_TRACE(fmt::format("n={} {} matrix {}", n, dtype_name(dtype), index));
@@ -129,17 +117,13 @@ void check_random_orders(uint64_t seed, WorstRatio& worst) {
 
 TEST(LinalgSmallCholesky, MatchesLapackAtEveryOrder) {
   WorstRatio worst("small cholesky vs potrf");
-  for (const uint64_t seed : two_seeds()) {
-    check_random_orders<float>(seed, worst);
-    check_random_orders<double>(seed, worst);
-  }
+  for_each_seed_and_precision(
+      [&]<typename T>(std::mt19937_64& engine) { check_random_orders<T>(engine, worst); });
 }
 
 template <typename T>
-void check_failing_minors(uint64_t seed) {
-  SCOPED_TRACE(seed_trace(seed));
-  std::mt19937_64 engine(seed);
-  const DType dtype = dtype_of<T>();
+void check_failing_minors(std::mt19937_64& engine) {
+  const DType dtype = dtype_of<T>;
   for (int64_t n = 1; n <= kSmallCholeskyOrder + 1; ++n) {
     for (int64_t order = 1; order <= n; ++order) {
       SCOPED_TRACE(fmt::format("n={} {} failing order {}", n, dtype_name(dtype), order));
@@ -169,10 +153,8 @@ void check_failing_minors(uint64_t seed) {
 }
 
 TEST(LinalgSmallCholesky, FirstFailingMinorAsLapackReportsIt) {
-  for (const uint64_t seed : two_seeds()) {
-    check_failing_minors<float>(seed);
-    check_failing_minors<double>(seed);
-  }
+  for_each_seed_and_precision(
+      [&]<typename T>(std::mt19937_64& engine) { check_failing_minors<T>(engine); });
 }
 
 }  // namespace

@@ -9,13 +9,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cmath>
 #include <random>
 #include <vector>
 
 #include "linalg/lapack_adapter.h"
 #include "linalg/small_lu.h"
 #include "support/linalg_reference.h"
+#include "support/linalg_test_support.h"
 #include "support/test_support.h"
 
 namespace bitnet {
@@ -25,17 +25,9 @@ using namespace testing::linalg_reference;
 using linalg::detail::kSmallLuOrder;
 using linalg::detail::small_lu;
 using linalg::detail::small_lu_solve;
-using testing::seed_trace;
 
 constexpr double kThreshold = 30.0;
 constexpr int64_t kCount = 50;
-constexpr double kPoison = -12345.5;
-constexpr int64_t kGuard = 1024;
-
-template <typename T>
-DType dtype_of() {
-  return sizeof(T) == 4 ? DType::kF32 : DType::kF64;
-}
 
 // a row-major, followed by a poisoned guard region.
 template <typename T>
@@ -43,13 +35,6 @@ std::vector<T> guarded(const Matrix& a) {
   std::vector<T> buffer(a.values.begin(), a.values.end());
   buffer.resize(a.values.size() + kGuard, static_cast<T>(kPoison));
   return buffer;
-}
-
-template <typename T>
-void expect_guard(const std::vector<T>& buffer, size_t size) {
-  for (size_t i = size; i < buffer.size(); ++i) {
-    ASSERT_EQ(buffer[i], static_cast<T>(kPoison)) << "guard " << i - size;
-  }
 }
 
 template <typename T>
@@ -98,60 +83,9 @@ Matrix lapack_solve(const Matrix& a, const Matrix& b) {
   return x;
 }
 
-// max over columns of ||b - a x||_1 / (||a||_1 ||x||_1 eps), LAPACK's xGET02.
-double solve_ratio(const Matrix& a, const Matrix& x, const Matrix& b, DType dtype) {
-  const Matrix residual = subtract(b, multiply(a, x));
-  double ratio = 0.0;
-  for (int64_t j = 0; j < x.columns; ++j) {
-    double residual_norm = 0.0;
-    double x_norm = 0.0;
-    for (int64_t i = 0; i < x.rows; ++i) {
-      residual_norm += std::fabs(residual(i, j));
-      x_norm += std::fabs(x(i, j));
-    }
-    if (x_norm == 0.0) continue;
-    ratio = std::max(ratio, residual_norm / one_norm(a) / x_norm / epsilon(dtype));
-  }
-  return ratio;
-}
-
-// Checks the packed factors of a against P A = L U with |L| <= 1.
 template <typename T>
-void check_factors(const Matrix& a, const std::vector<T>& packed,
-                   const std::vector<int64_t>& pivots, DType dtype, WorstRatio& worst) {
-  const int64_t m = a.rows;
-  const int64_t n = a.columns;
-  const int64_t k = std::min(m, n);
-  Matrix permuted = a;
-  for (int64_t i = 0; i < k; ++i) {
-    ASSERT_GE(pivots[static_cast<size_t>(i)], i);
-    ASSERT_LT(pivots[static_cast<size_t>(i)], m);
-    for (int64_t j = 0; j < n; ++j) std::swap(permuted(i, j), permuted(pivots[i], j));
-  }
-  Matrix lower(m, k);
-  Matrix upper(k, n);
-  for (int64_t i = 0; i < m; ++i) {
-    for (int64_t j = 0; j < n; ++j) {
-      const double value = packed[static_cast<size_t>(i * n + j)];
-      if (j < i && j < k) {
-        ASSERT_LE(std::fabs(value), 1.0) << "L(" << i << "," << j << ")";
-        lower(i, j) = value;
-      } else if (i < k) {
-        upper(i, j) = value;
-      }
-    }
-    if (i < k) lower(i, i) = 1.0;
-  }
-  const double ratio = reconstruction_ratio(permuted, multiply(lower, upper), n, dtype);
-  worst.record(ratio);
-  EXPECT_LT(ratio, kThreshold) << "||P A - L U|| ratio";
-}
-
-template <typename T>
-void check_random_shapes(uint64_t seed, WorstRatio& worst) {
-  SCOPED_TRACE(seed_trace(seed));
-  std::mt19937_64 engine(seed);
-  const DType dtype = dtype_of<T>();
+void check_random_shapes(std::mt19937_64& engine, WorstRatio& worst) {
+  const DType dtype = dtype_of<T>;
   for (int64_t size = 0; size <= kSmallLuOrder + 2; ++size) {
     // Square, and tall and wide ones with the other dimension up to the cutoff.
     std::vector<MatrixShape> shapes = {{size, size}};
@@ -171,7 +105,7 @@ void check_random_shapes(uint64_t seed, WorstRatio& worst) {
         expect_guard(packed, a.values.size());
         ASSERT_EQ(pivots.back(), -1) << "a pivot past min(m, n) was written";
         pivots.pop_back();
-        check_factors(a, packed, pivots, dtype, worst);
+        check_lu_factors(a, to_matrix(packed, m, n), pivots, dtype, worst);
         std::vector<int64_t> lapack_pivots;
         ASSERT_EQ(lapack_lu<T>(a, lapack_pivots), 0);
         // In f64 a near-tie that rounding could resolve either way has probability ~1e-13. In f32
@@ -196,10 +130,7 @@ void check_random_shapes(uint64_t seed, WorstRatio& worst) {
         worst.record(ratio);
         EXPECT_LT(ratio, kThreshold) << "||B - A X|| ratio";
         // Both are backward stable, so they differ by at most about cond(A) eps (xGET04's scale).
-        const Matrix reference = lapack_solve<T>(a, b);
-        const double condition = one_norm(a) * one_norm(reference_inverse(a));
-        const double agreement = one_norm(subtract(solution, reference)) / one_norm(reference) /
-                                 condition / epsilon(dtype);
+        const double agreement = forward_ratio(a, solution, lapack_solve<T>(a, b), dtype);
         worst.record(agreement);
         EXPECT_LT(agreement, kThreshold) << "||X - X_lapack|| / (||X_lapack|| cond eps)";
       }
@@ -209,17 +140,13 @@ void check_random_shapes(uint64_t seed, WorstRatio& worst) {
 
 TEST(LinalgSmallLu, MatchesLapackAtEveryShape) {
   WorstRatio worst("small lu vs getrf/gesv");
-  for (const uint64_t seed : two_seeds()) {
-    check_random_shapes<float>(seed, worst);
-    check_random_shapes<double>(seed, worst);
-  }
+  for_each_seed_and_precision(
+      [&]<typename T>(std::mt19937_64& engine) { check_random_shapes<T>(engine, worst); });
 }
 
 template <typename T>
-void check_singular(uint64_t seed, WorstRatio& worst) {
-  SCOPED_TRACE(seed_trace(seed));
-  std::mt19937_64 engine(seed);
-  const DType dtype = dtype_of<T>();
+void check_singular(std::mt19937_64& engine, WorstRatio& worst) {
+  const DType dtype = dtype_of<T>;
   for (int64_t n = 1; n <= kSmallLuOrder + 1; ++n) {
     for (int64_t column = 0; column < n; ++column) {
       SCOPED_TRACE(fmt::format("n={} {} zero column {}", n, dtype_name(dtype), column));
@@ -235,7 +162,7 @@ void check_singular(uint64_t seed, WorstRatio& worst) {
       std::vector<int64_t> lapack_pivots;
       EXPECT_EQ(lapack_lu<T>(a, lapack_pivots), column + 1) << "LAPACK's info";
       // The factorisation is completed past the zero pivot, as LAPACK's.
-      check_factors(a, packed, pivots, dtype, worst);
+      check_lu_factors(a, to_matrix(packed, n, n), pivots, dtype, worst);
     }
     // All zeros: info 1, no row ever swapped (the first of equal magnitudes is the pivot).
     const Matrix zeros(n, n);
@@ -250,10 +177,8 @@ void check_singular(uint64_t seed, WorstRatio& worst) {
 
 TEST(LinalgSmallLu, SingularMatricesAsLapackReportsThem) {
   WorstRatio worst("small lu singular");
-  for (const uint64_t seed : two_seeds()) {
-    check_singular<float>(seed, worst);
-    check_singular<double>(seed, worst);
-  }
+  for_each_seed_and_precision(
+      [&]<typename T>(std::mt19937_64& engine) { check_singular<T>(engine, worst); });
 }
 
 TEST(LinalgSmallLu, TiesTakeTheFirstRowOfLargestMagnitude) {
