@@ -25,11 +25,7 @@ using detail::row_major;
 template <typename T>
 void handle_singular(const char* op, const Tensor& a, std::vector<uint8_t>* singular, int info,
                      int64_t index, int64_t count, T* matrix, int64_t n) {
-  if (singular == nullptr) {
-    raise(ErrorKind::kInvalidArgument,
-          "{}: a {} is singular: pivot {} of its LU factorisation is exactly zero{}", op,
-          detail::describe(a), info - 1, detail::matrix_label(index, count));
-  }
+  if (singular == nullptr) detail::raise_singular(op, a, info, index, count);
   std::fill(matrix, matrix + n * n, T{0});
   (*singular)[static_cast<size_t>(index)] = 1;
 }

@@ -98,13 +98,6 @@ void store_solution(const T* solution, int64_t n, int64_t k, T* out, int64_t ind
 // on 1000 8x8 systems). Larger ones avoid that copy by factoring a^T.
 constexpr int64_t kGesvOrder = 32;
 
-[[noreturn]] void raise_singular(const char* op, const Tensor& a, int info, int64_t index,
-                                 int64_t count) {
-  raise(ErrorKind::kInvalidArgument,
-        "{}: a {} is singular: pivot {} of its LU factorisation is exactly zero{}", op,
-        detail::describe(a), info - 1, detail::matrix_label(index, count));
-}
-
 // solve() of small systems: a factored row-major in a scratch copy, b copied to the result and
 // solved in place there, so no transposing copy is made either way.
 template <typename T>
@@ -126,7 +119,7 @@ void small_solve_matrices(const MatrixBatch& a_batch, const MatrixBatch& b_batch
             detail::raise_non_finite("solve", b, "b", index, a_batch.count());
           }
           const int info = detail::small_lu<T>(factors.get(), n, n, n, pivots.get());
-          if (info > 0) raise_singular("solve", a, info, index, a_batch.count());
+          if (info > 0) detail::raise_singular("solve", a, info, index, a_batch.count());
           detail::small_lu_solve<T>(factors.get(), n, n, pivots.get(), solution, k, k);
         }
       });
@@ -171,7 +164,7 @@ void solve_matrices(const Tensor& a, const Tensor& b, const detail::RightHandSid
           if (info < 0) {
             detail::raise_lapack_argument("solve", column_major_a ? "?gesv" : "?getrf", info);
           }
-          if (info > 0) raise_singular("solve", a, info, index, a_batch.count());
+          if (info > 0) detail::raise_singular("solve", a, info, index, a_batch.count());
           if (!column_major_a) {
             info = lapack::getrs<T>(true, n, k, factors.get(), leading, pivots.get(),
                                     solution.get(), leading);

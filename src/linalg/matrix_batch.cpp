@@ -320,6 +320,12 @@ void raise_non_finite(const char* op, const Tensor& input, const char* name, int
         op, name, describe(input), matrix_label(index, count));
 }
 
+void raise_singular(const char* op, const Tensor& a, int info, int64_t index, int64_t count) {
+  raise(ErrorKind::kInvalidArgument,
+        "{}: a {} is singular: pivot {} of its LU factorisation is exactly zero{}", op, describe(a),
+        info - 1, matrix_label(index, count));
+}
+
 void raise_lapack_argument(const char* op, const char* routine, int info) {
   raise(ErrorKind::kInternal,
         "{}: LAPACK {} rejected argument {} (info {}); this is a bug in bitnet-core", op, routine,

@@ -139,6 +139,9 @@ void for_each_matrix(int64_t count, double work, Concurrency concurrency,
 [[nodiscard]] std::string matrix_label(int64_t index, int64_t count);
 [[noreturn]] void raise_non_finite(const char* op, const Tensor& input, const char* name,
                                    int64_t index, int64_t count);
+// ?getrf (or our small LU) found U[info-1, info-1] exactly zero in matrix `index` of `count`.
+[[noreturn]] void raise_singular(const char* op, const Tensor& a, int info, int64_t index,
+                                 int64_t count);
 // LAPACK refused an argument (info < 0): our bug, reported as kInternal.
 [[noreturn]] void raise_lapack_argument(const char* op, const char* routine, int info);
 
