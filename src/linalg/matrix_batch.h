@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "bitnet/memory.h"
 #include "bitnet/tensor.h"
 
 namespace bitnet::linalg::detail {
@@ -77,10 +78,23 @@ void zero_triangle(T* data, int64_t n, bool upper);
 template <typename T>
 void transpose_square(T* data, int64_t n, int64_t leading);
 
-// A buffer of `count` elements left uninitialised (LAPACK writes it before reading), at least one.
+// Returns a scratch buffer to the CPU pool.
 template <typename T>
-[[nodiscard]] std::unique_ptr<T[]> scratch(int64_t count) {
-  return std::make_unique_for_overwrite<T[]>(static_cast<size_t>(count > 0 ? count : 1));
+struct ScratchDeleter {
+  size_t bytes = 0;
+  void operator()(T* pointer) const noexcept { cpu_memory_pool().deallocate(pointer, bytes); }
+};
+template <typename T>
+using Scratch = std::unique_ptr<T[], ScratchDeleter<T>>;
+
+// A buffer of `count` elements left uninitialised (LAPACK writes it before reading), at least one.
+// From the CPU pool rather than operator new: glibc maps and unmaps blocks above 128 KiB on every
+// call, and the page faults and TLB shootdowns of a 256 x 256 matrix's buffer took longer than
+// its ?potrf.
+template <typename T>
+[[nodiscard]] Scratch<T> scratch(int64_t count) {
+  const size_t bytes = array_bytes(static_cast<size_t>(count > 0 ? count : 1), sizeof(T));
+  return Scratch<T>(static_cast<T*>(cpu_memory_pool().allocate(bytes)), ScratchDeleter<T>{bytes});
 }
 
 // ---- batches ----------------------------------------------------------------------------------
