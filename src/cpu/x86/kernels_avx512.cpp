@@ -6,6 +6,11 @@
 #include "cpu/simd/sleef_adapter.h"
 #include "cpu/simd/vec_avx512.h"
 
+// GCC 12 reports the deliberately undefined pass-through operand of AVX-512 intrinsics as
+// (maybe-)uninitialized once they inline (seen with sanitizers); the operand is never read.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
 namespace bitnet::cpu::avx512 {
 
 #include "cpu/simd/kernels_body.inc"
