@@ -27,7 +27,8 @@ QuantizedActivations quantize_activations(const Tensor& x, std::optional<int64_t
   const Tensor values = cast(x, DType::kF32).contiguous();
   QuantizedActivations result;
   result.cols = cols;
-  result.codes = Tensor::zeros({tokens, padded}, DType::kI8);
+  // Only the padding past `cols` needs zeros; the kernel writes the rest.
+  result.codes = Tensor::empty({tokens, padded}, DType::kI8);
   result.scales = Tensor::empty({tokens}, DType::kF32);
   result.sums = Tensor::empty({tokens}, DType::kI32);
   const auto* in = static_cast<const float*>(values.data());
@@ -39,6 +40,7 @@ QuantizedActivations quantize_activations(const Tensor& x, std::optional<int64_t
                [&](int64_t begin, int64_t end) {
                  for (int64_t t = begin; t < end; ++t) {
                    int8_t* row = codes + t * padded;
+                   std::memset(row + cols, 0, static_cast<size_t>(padded - cols));
                    const float scale = quantize_row(in + t * cols, row, cols);
                    if (!std::isfinite(scale)) {
                      raise(ErrorKind::kInvalidArgument,
