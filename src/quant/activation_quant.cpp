@@ -24,7 +24,8 @@ QuantizedActivations quantize_activations(const Tensor& x, std::optional<int64_t
           "quantize_activations: padded_cols {} is below the row length {}", padded, cols);
   }
   const int64_t tokens = cols == 0 ? x.numel() : x.numel() / cols;
-  const Tensor values = cast(x, DType::kF32).contiguous();
+  // cast() always copies; an f32 input is read in place (copied only when not contiguous).
+  const Tensor values = x.dtype() == DType::kF32 ? x.contiguous() : cast(x, DType::kF32);
   QuantizedActivations result;
   result.cols = cols;
   // Only the padding past `cols` needs zeros; the kernel writes the rest.
