@@ -1,14 +1,15 @@
 // Suite `ternary`: the ternary matmul (BitNet b1.58 weights times int8 activations) against
 // oneDNN's int8 matmul on the same weights stored as s8, OpenBLAS on f32 copies, and the machine's
 // DRAM read bandwidth. The rows of a matmul case:
-//   bitnet          ternary_matmul on t2 weights: activation quantization, kernel, rescale (what
-//                   users call)
-//   bitnet_int      ternary_matmul_int on activations quantized beforehand (the kernel through the
-//                   front end)
-//   bitnet_<level>  kernels_for(level).gemm_t2, rows split over the pool as the front end splits
-//   them bitnet_t1       ternary_matmul on the 1.6-bit t1 weights onednn_s8       oneDNN s8 x s8 ->
-//   s32 matmul on the quantized activations (compare: bitnet_int) openblas_f32    cblas_sgemv /
-//   cblas_sgemm on f32 weights and activations
+//
+//   bitnet          ternary_matmul on t2 weights: activation quantization, kernel, rescale
+//                   (what users call)
+//   bitnet_int      ternary_matmul_int on activations quantized beforehand
+//   bitnet_<level>  ternary_matmul_int on that level's kernel table (the front end's own split)
+//   bitnet_t1       ternary_matmul on the 1.6-bit t1 weights
+//   onednn_s8       oneDNN s8 x s8 -> s32 matmul on the quantized activations (compare bitnet_int)
+//   openblas_f32    cblas_sgemv / cblas_sgemm on f32 weights and activations
+//
 // Matmul cases count multiply-adds (m * k * n) as items, so ratios are time ratios. The streaming
 // case rotates over copies of the weights totalling >= 256 MiB per format, so every iteration
 // reads them from DRAM; its items are the weight bytes each format reads, and its `memory` row
@@ -29,6 +30,7 @@
 #include "bitnet/quant.h"
 #include "core/raise.h"
 #include "cpu/kernels.h"
+#include "quant/ternary_matmul_int.h"
 
 namespace bitnet::bench {
 namespace {
@@ -70,15 +72,6 @@ Tensor random_trits(int64_t rows, int64_t cols, uint64_t seed) {
   return trits;
 }
 
-// The front end's split (ternary_matmul.cpp): about four tasks per thread, in multiples of the
-// 16 rows kernels block by.
-int64_t row_grain(int64_t rows, int64_t columns) {
-  const int64_t threads = num_threads();
-  int64_t grain = (rows + 4 * threads - 1) / (4 * threads);
-  grain = std::max<int64_t>(grain, columns >= 64 ? 16 : 64);
-  return (grain + 15) / 16 * 16;
-}
-
 int64_t copies_for(int64_t bytes_each, bool stream) {
   return stream ? (kStreamBytes + bytes_each - 1) / bytes_each : 1;
 }
@@ -97,7 +90,7 @@ struct MatmulData {
   std::vector<TernaryTensor> t1;
   std::vector<std::vector<float>> weights_f32;
   std::unique_ptr<OnednnInt8Matmul> onednn;
-  std::vector<int32_t> out;  // [n, m] int32, for the kernel and oneDNN rows
+  std::vector<int32_t> out;  // [n, m] int32, for the oneDNN row
   std::vector<float> out_f32;
 };
 
@@ -146,22 +139,9 @@ std::shared_ptr<MatmulData> make_matmul_data(const MatmulShape& shape, bool stre
   return data;
 }
 
-// Runs one level's t2 kernel on copy `copy`, split as the front end splits it.
-void run_level(const cpu::CpuKernels& table, MatmulData& data, size_t copy) {
-  const TernaryTensor& weights = data.t2[copy];
-  const auto* packed = static_cast<const uint8_t*>(weights.packed().data());
-  const int64_t row_bytes = weights.bytes_per_row();
-  const int64_t padded = weights.padded_cols();
-  const int64_t rows = weights.rows();
-  const int64_t tokens = data.shape.n;
-  const auto* codes = data.x_t2.codes.data_as<int8_t>();
-  const auto* sums = data.x_t2.sums.data_as<int32_t>();
-  int32_t* out = data.out.data();
-  const auto gemm = table.gemm_t2;
-  parallel_for(0, rows, row_grain(rows, tokens), [&](int64_t begin, int64_t end) {
-    gemm(packed + begin * row_bytes, row_bytes, end - begin, codes, padded, sums, tokens, padded,
-         out + begin, rows);
-  });
+// Runs one level's t2 kernel on copy `copy` through the front end's own split.
+Tensor run_level(const cpu::CpuKernels& table, const MatmulData& data, size_t copy) {
+  return detail::ternary_matmul_int(data.x_t2, data.t2[copy], table);
 }
 
 // Every row must compute what ternary_matmul_int computes, or the timings compare different work.
@@ -228,12 +208,14 @@ std::vector<Row> matmul_rows(const MatmulShape& shape, bool stream) {
     if (isa == cpu::Isa::kScalar && multiply_adds > kScalarMaxMultiplyAdds) continue;
     const cpu::CpuKernels& table = cpu::kernels_for(isa);
     const std::string impl = "bitnet_" + std::string(cpu::isa_name(isa));
-    run_level(table, *data, 0);
-    check_equal(expected, data->out, impl, shape);
+    const Tensor result = run_level(table, *data, 0);
+    check_equal(expected,
+                std::vector<int32_t>(result.data_as<int32_t>(), result.data_as<int32_t>() + n * m),
+                impl, shape);
     rows.push_back(
         make_row(impl, t2_items, unit, [data, &table, turn = Turn{data->t2.size()}]() mutable {
-          run_level(table, *data, turn());
-          clobber_memory();
+          Tensor y = run_level(table, *data, turn());
+          do_not_optimize(y);
         }));
   }
   {

@@ -8,6 +8,7 @@
 #include "bitnet/quant.h"
 #include "core/raise.h"
 #include "cpu/kernels.h"
+#include "quant/ternary_matmul_int.h"
 
 namespace bitnet {
 namespace {
@@ -43,7 +44,10 @@ Split plan_split(int64_t rows, int64_t columns, int64_t padded_cols) {
 
 }  // namespace
 
-Tensor ternary_matmul_int(const QuantizedActivations& x, const TernaryTensor& weights) {
+namespace detail {
+
+Tensor ternary_matmul_int(const QuantizedActivations& x, const TernaryTensor& weights,
+                          const cpu::CpuKernels& kernels) {
   if (!weights.defined() || !x.codes.defined()) {
     raise(ErrorKind::kInvalidArgument, "ternary_matmul: undefined {}",
           weights.defined() ? "activations" : "weights");
@@ -62,7 +66,6 @@ Tensor ternary_matmul_int(const QuantizedActivations& x, const TernaryTensor& we
   const int64_t rows = weights.rows();
   Tensor out = Tensor::empty({tokens, rows}, DType::kI32);
   if (tokens == 0 || rows == 0) return out;
-  const cpu::CpuKernels& kernels = cpu::kernels();
   const auto gemm = weights.format() == TernaryFormat::kT2 ? kernels.gemm_t2 : kernels.gemm_t1;
   const auto* packed = static_cast<const uint8_t*>(weights.packed().data());
   const int64_t row_bytes = weights.packed().strides()[0];
@@ -93,6 +96,12 @@ Tensor ternary_matmul_int(const QuantizedActivations& x, const TernaryTensor& we
     }
   });
   return out;
+}
+
+}  // namespace detail
+
+Tensor ternary_matmul_int(const QuantizedActivations& x, const TernaryTensor& weights) {
+  return detail::ternary_matmul_int(x, weights, cpu::kernels());
 }
 
 Tensor ternary_matmul(const Tensor& x, const TernaryTensor& weights) {
