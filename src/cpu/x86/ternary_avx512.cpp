@@ -8,8 +8,10 @@
 
 // GCC 12 reports the deliberately undefined pass-through operand of AVX-512 intrinsics as
 // (maybe-)uninitialized once they inline into loops; the operand is never read.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 
 namespace bitnet::cpu::ternary_avx512 {
 
