@@ -199,17 +199,7 @@ TernaryTensor GgufFile::ternary(std::string_view name, TernaryFormat target,
   template T GgufFile::get<T>(std::string_view) const;       \
   template T GgufFile::get_or<T>(std::string_view, T) const; \
   template std::vector<T> GgufFile::get_array<T>(std::string_view) const;
-BITNET_GGUF_SCALAR(uint8_t)
-BITNET_GGUF_SCALAR(int8_t)
-BITNET_GGUF_SCALAR(uint16_t)
-BITNET_GGUF_SCALAR(int16_t)
-BITNET_GGUF_SCALAR(uint32_t)
-BITNET_GGUF_SCALAR(int32_t)
-BITNET_GGUF_SCALAR(float)
-BITNET_GGUF_SCALAR(bool)
-BITNET_GGUF_SCALAR(uint64_t)
-BITNET_GGUF_SCALAR(int64_t)
-BITNET_GGUF_SCALAR(double)
+BITNET_FOR_EACH_GGUF_SCALAR(BITNET_GGUF_SCALAR)
 #undef BITNET_GGUF_SCALAR
 
 }  // namespace bitnet

@@ -11,6 +11,21 @@
 #include "bitnet/io.h"
 #include "io/mapped_file.h"
 
+// Calls X(T) for every C++ type of a GGUF scalar value: the one list that GgufValue's and
+// GgufFile's typed accessors are instantiated for.
+#define BITNET_FOR_EACH_GGUF_SCALAR(X) \
+  X(uint8_t)                           \
+  X(int8_t)                            \
+  X(uint16_t)                          \
+  X(int16_t)                           \
+  X(uint32_t)                          \
+  X(int32_t)                           \
+  X(float)                             \
+  X(bool)                              \
+  X(uint64_t)                          \
+  X(int64_t)                           \
+  X(double)
+
 namespace bitnet {
 
 // The reader builds values from the file's bytes and the writer serialises them without going

@@ -437,17 +437,7 @@ GgufValue GgufValueAccess::nested_array(std::vector<GgufValue> arrays) {
   template GgufValue GgufValue::array(const std::vector<T>&); \
   template T GgufValue::as<T>() const;                        \
   template std::vector<T> GgufValue::as_array<T>() const;
-BITNET_GGUF_SCALAR(uint8_t)
-BITNET_GGUF_SCALAR(int8_t)
-BITNET_GGUF_SCALAR(uint16_t)
-BITNET_GGUF_SCALAR(int16_t)
-BITNET_GGUF_SCALAR(uint32_t)
-BITNET_GGUF_SCALAR(int32_t)
-BITNET_GGUF_SCALAR(float)
-BITNET_GGUF_SCALAR(bool)
-BITNET_GGUF_SCALAR(uint64_t)
-BITNET_GGUF_SCALAR(int64_t)
-BITNET_GGUF_SCALAR(double)
+BITNET_FOR_EACH_GGUF_SCALAR(BITNET_GGUF_SCALAR)
 #undef BITNET_GGUF_SCALAR
 
 namespace io {
