@@ -2,12 +2,14 @@
 // import/export of every format, row-slice views and the views it refuses.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
 
 #include "bitnet/bitnet.h"
 #include "bitnet/quant.h"
+#include "quant/formats/tq2_0_to_t2.h"
 #include "support/test_support.h"
 
 namespace bitnet {
@@ -171,10 +173,30 @@ TEST(TernaryTensorTest, DirectTq2ImportMatchesTheGeneralPath) {
       EXPECT_EQ(direct.trits().to_vector<int8_t>(), general.trits().to_vector<int8_t>());
       EXPECT_EQ(direct.granularity(), general.granularity());
       for (int64_t r = 0; r < rows; ++r) EXPECT_EQ(direct.row_scale(r), general.row_scale(r));
-      // The packed bytes are what from_trits would pack.
+      // The packed bytes are what from_trits would pack, and the shuffle itself accepts every
+      // row (import would otherwise have fallen back to the general path unseen).
       const TernaryTensor repacked =
           TernaryTensor::from_trits(general.trits(), general.scales(), TernaryFormat::kT2);
-      EXPECT_EQ(direct.packed().to_vector<uint8_t>(), repacked.packed().to_vector<uint8_t>());
+      const std::vector<uint8_t> expected = repacked.packed().to_vector<uint8_t>();
+      EXPECT_EQ(direct.packed().to_vector<uint8_t>(), expected);
+      std::vector<uint8_t> row(static_cast<size_t>(blocks * 64));
+      for (int64_t r = 0; r < rows; ++r) {
+        float scale = 0;
+        ASSERT_TRUE(
+            quant::tq2_0_row_to_t2(bytes.data() + r * blocks * 66, blocks, row.data(), &scale));
+        EXPECT_EQ(scale, general.row_scale(r));
+        EXPECT_TRUE(std::equal(row.begin(), row.end(), expected.begin() + r * blocks * 64));
+      }
+      // A code 3 anywhere, or a second block with another scale, makes it decline.
+      std::vector<uint8_t> bad(bytes.begin(), bytes.begin() + blocks * 66);
+      bad[random() % static_cast<size_t>(blocks * 66) / 66 * 66 + random() % 64] |= 0xc0;
+      float ignored = 0;
+      EXPECT_FALSE(quant::tq2_0_row_to_t2(bad.data(), blocks, row.data(), &ignored));
+      if (blocks > 1) {
+        std::vector<uint8_t> mixed(bytes.begin(), bytes.begin() + blocks * 66);
+        mixed[66 + 65] ^= 0x04;  // the second block's f16 scale
+        EXPECT_FALSE(quant::tq2_0_row_to_t2(mixed.data(), blocks, row.data(), &ignored));
+      }
     }
   }
 }
@@ -205,6 +227,9 @@ TEST(TernaryTensorTest, ImportRefusesCorruptData) {
       TernaryTensor::import(TernaryFormat::kTQ2_0, tq2.data(), 0, 0, int64_t{1} << 62),
       "row length 4611686018427387904 exceeds the limit");
   EXPECT_EQ(TernaryTensor::import(TernaryFormat::kTQ2_0, tq2.data(), 0, 0, 512).rows(), 0);
+  // At the limit, no rows: nothing is allocated per row.
+  EXPECT_EQ(TernaryTensor::import(TernaryFormat::kT2, tq2.data(), 0, 0, int64_t{1} << 40).cols(),
+            int64_t{1} << 40);
   std::vector<uint8_t> i2s = ternary.export_as(TernaryFormat::kI2S);
   EXPECT_BITNET_ERROR(TernaryTensor::import(TernaryFormat::kI2S, i2s.data(), 2 * 64, 2, 256),
                       "needs 132 bytes");

@@ -27,6 +27,14 @@ void require_native(TernaryFormat format, const char* op) {
   }
 }
 
+// Whether the first `count` values are all equal, compared as floats.
+bool all_equal(const float* values, int64_t count) {
+  for (int64_t i = 1; i < count; ++i) {
+    if (values[i] != values[0]) return false;
+  }
+  return true;
+}
+
 int64_t round_up(int64_t value, int64_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
@@ -146,9 +154,11 @@ TernaryTensor TernaryTensor::quantize(const Tensor& weights, ScaleGranularity gr
 
 std::optional<TernaryTensor> TernaryTensor::import_tq2_0_as_t2(const uint8_t* data, int64_t rows,
                                                                int64_t cols) {
-  const int64_t blocks = cols / 256;
-  const int64_t source_row_bytes = blocks * 66;
-  const int64_t row_bytes = blocks * 64;
+  const TernaryFormatTraits& source = ternary_format_traits(TernaryFormat::kTQ2_0);
+  const TernaryFormatTraits& target = ternary_format_traits(TernaryFormat::kT2);
+  const int64_t blocks = cols / source.block_weights;  // t2 blocks hold as many weights
+  const int64_t source_row_bytes = blocks * source.block_bytes;
+  const int64_t row_bytes = blocks * target.block_bytes;
   Tensor packed = Tensor::empty({rows, row_bytes}, DType::kU8);
   Tensor scales = Tensor::empty({rows}, DType::kF32);
   auto* out = static_cast<uint8_t*>(packed.data());
@@ -164,8 +174,7 @@ std::optional<TernaryTensor> TernaryTensor::import_tq2_0_as_t2(const uint8_t* da
                  if (!chunk_valid) valid.store(false, std::memory_order_relaxed);
                });
   if (!valid.load(std::memory_order_relaxed)) return std::nullopt;
-  bool uniform = true;
-  for (int64_t r = 1; r < rows; ++r) uniform = uniform && row_scales[r] == row_scales[0];
+  const bool uniform = all_equal(row_scales, rows);
   TernaryTensor result;
   result.packed_ = std::move(packed);
   result.scales_ = uniform ? Tensor::full({1}, static_cast<double>(row_scales[0])) : scales;
@@ -220,8 +229,13 @@ TernaryTensor TernaryTensor::import(TernaryFormat source, const uint8_t* data, s
   if (rows == 0) row_scales[0] = 1.0f;
   float tensor_scale = 1.0f;
   if (source == TernaryFormat::kI2S) std::memcpy(&tensor_scale, data + needed, 4);
-  std::vector<float> block_scales(static_cast<size_t>(stored_cols / traits.block_weights + 1));
-  std::vector<int8_t> row(static_cast<size_t>(stored_cols));
+  // Row buffers only when there are rows: with none, the row length is bounded only by kMaxCols.
+  std::vector<float> block_scales;
+  std::vector<int8_t> row;
+  if (rows > 0) {
+    block_scales.resize(static_cast<size_t>(stored_cols / traits.block_weights + 1));
+    row.resize(static_cast<size_t>(stored_cols));
+  }
   for (int64_t r = 0; r < rows; ++r) {
     traits.unpack(data + r * row_bytes, stored_cols, row.data(), block_scales.data());
     std::memcpy(t + r * cols, row.data(), static_cast<size_t>(cols));
@@ -246,9 +260,7 @@ TernaryTensor TernaryTensor::import(TernaryFormat source, const uint8_t* data, s
       }
     }
   }
-  bool uniform = true;
-  for (int64_t r = 1; r < rows; ++r) uniform = uniform && row_scales[r] == row_scales[0];
-  return from_trits(trits, uniform ? scales.slice(0, 0, 1) : scales, target);
+  return from_trits(trits, all_equal(row_scales, rows) ? scales.slice(0, 0, 1) : scales, target);
 }
 
 std::vector<uint8_t> TernaryTensor::export_as(TernaryFormat format) const {
