@@ -39,4 +39,10 @@ void fill_neon_dotprod_ternary_kernels(CpuKernels& table);
 inline constexpr int kScratchSlots = 2;
 [[nodiscard]] void* thread_scratch(int slot, size_t bytes);
 
+// A 64-byte aligned block of `bytes` from the CPU memory pool, for per-call buffers too large to
+// keep per thread; kernel_buffer_free(block, bytes) returns it. In the same baseline translation
+// unit as thread_scratch, for the same reason.
+[[nodiscard]] void* kernel_buffer_allocate(size_t bytes);
+void kernel_buffer_free(void* block, size_t bytes) noexcept;
+
 }  // namespace bitnet::cpu

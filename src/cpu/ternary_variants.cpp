@@ -4,6 +4,7 @@
 #include <memory>
 #include <new>
 
+#include "bitnet/memory.h"
 #include "bitnet/system_info.h"
 #include "cpu/ternary_kernels.h"
 
@@ -75,6 +76,14 @@ void* thread_scratch(int slot, size_t bytes) {
     if (!buffer.memory) throw std::bad_alloc();
   }
   return buffer.memory.get();
+}
+
+void* kernel_buffer_allocate(size_t bytes) {
+  return cpu_memory_pool().allocate(bytes);
+}
+
+void kernel_buffer_free(void* block, size_t bytes) noexcept {
+  cpu_memory_pool().deallocate(block, bytes);
 }
 
 }  // namespace bitnet::cpu
