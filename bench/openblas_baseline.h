@@ -13,9 +13,11 @@ void openblas_sgemm(int64_t m, int64_t n, int64_t k, const float* a, const float
 // per output): cblas_sgemv when n == 1, else cblas_sgemm with w transposed. y must not alias.
 void openblas_linear(int64_t m, int64_t n, int64_t k, const float* w, const float* x, float* y);
 
-// Stops OpenBLAS's worker threads, which otherwise spin (sched_yield) for about 2^28 cycles
-// after each call and slow whatever runs next on the same cores; the next call starts them again.
-// Does nothing for a single-threaded OpenBLAS. Call it between timed samples, not inside them.
+// Stops OpenBLAS's worker threads (its pthread build, Debian's default), which otherwise spin
+// (sched_yield) for about 2^28 cycles after each call and slow whatever runs next on the same
+// cores; the next call starts them again, a few tens of microseconds against samples of 20 ms or
+// more. The OpenMP build only frees buffers here (its threads follow OMP_WAIT_POLICY); the serial
+// build has nothing to stop. Call it between timed samples, not inside them.
 void openblas_settle();
 
 }  // namespace bitnet::bench

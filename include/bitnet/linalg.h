@@ -11,8 +11,9 @@
 //   (OpenBLAS's thread count is process-wide; each call sets it.)
 // - Matrices up to 16 x 16 in cholesky, lu, lu_solve, solve, inverse, det and slogdet go through
 //   small unblocked kernels of our own (LAPACK's ?potf2 and ?getf2 algorithms and pivot rule, the
-//   same errors) instead of OpenBLAS, whose ?potrf and ?getrf calls serialise on a lock: a batch of
-//   them then spreads over the threads.
+//   same kinds of error) instead of OpenBLAS, whose ?potrf and ?getrf calls serialise on a lock: a
+//   batch of them then spreads over the threads. A singular matrix's message names the zero pivot
+//   of the factorisation that ran: of a itself up to order 16, of a^T above it in inverse.
 // - Decompositions and solvers refuse NaN and Inf with an error naming the op and the matrix;
 //   norms propagate them (see vector_norm, matrix_norm).
 // - Errors are bitnet::Error with the op, shapes and dtype in the message: kShapeMismatch for a

@@ -129,6 +129,12 @@ class ThreadPool {
       });
       {
         std::unique_lock lock(mutex_);
+        if (!stopping_ && generation_ != seen_generation && !task_) {
+          // The job this spin saw has already finished (the caller took every chunk): spin again
+          // for the next one rather than block and need a futex wake for it.
+          seen_generation = generation_;
+          continue;
+        }
         wake_.wait(lock, [&] { return stopping_ || (generation_ != seen_generation && task_); });
         if (stopping_) return;
         seen_generation = generation_;

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstring>
 
-#if defined(__SSE2__)
+#if defined(__x86_64__)
 #include <emmintrin.h>
 #endif
 
@@ -16,14 +16,14 @@
 namespace bitnet {
 namespace {
 
-// The sum of int8 codes. x86 builds always have SSE2, whose PSADBW adds 16 unsigned bytes in one
+// The sum of int8 codes. x86-64 always has SSE2, whose PSADBW adds 16 unsigned bytes in one
 // instruction: x ^ 0x80 is x + 128 as an unsigned byte, so the sum is sad(x ^ 0x80) - 128 n
 // (four times faster than the compiler's sign-extending loop, which cost more than the SIMD
 // quantization itself).
 int32_t sum_codes(const int8_t* codes, int64_t count) {
   int64_t total = 0;
   int64_t i = 0;
-#if defined(__SSE2__)
+#if defined(__x86_64__)
   __m128i sums = _mm_setzero_si128();
   const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
   for (; i + 16 <= count; i += 16) {
