@@ -23,12 +23,6 @@ namespace bitnet {
 namespace {
 
 using namespace testing::linalg_reference;
-using testing::elements;
-using testing::seed_trace;
-
-constexpr double kThreshold = 30.0;
-constexpr DType kDTypes[] = {DType::kF32, DType::kF64};
-constexpr linalg::Triangle kTriangles[] = {linalg::Triangle::kLower, linalg::Triangle::kUpper};
 
 void check_batch(const std::vector<Matrix>& a, const Tensor& factor, linalg::Triangle triangle,
                  DType dtype, WorstRatio& worst) {
@@ -56,11 +50,7 @@ void check_batch(const std::vector<Matrix>& a, const Tensor& factor, linalg::Tri
 
 std::vector<Matrix> spd_batch(MatrixType type, int64_t count, int64_t n, DType dtype,
                               std::mt19937_64& engine) {
-  std::vector<Matrix> matrices;
-  for (int64_t index = 0; index < count; ++index) {
-    matrices.push_back(symmetric_matrix(type, n, dtype, true, engine));
-  }
-  return matrices;
+  return symmetric_batch(count, type, n, dtype, true, engine);
 }
 
 // Both triangles of the n x n SPD matrices a, factored as one batch.
@@ -112,23 +102,16 @@ TEST(LinalgCholesky, SmallKernelNamesTheFailingMinorInBatches) {
 
 TEST(LinalgCholesky, LapackMatrixTypes) {
   WorstRatio worst("cholesky matrix types");
-  const uint64_t seed = testing::test_seeds()[1];
-  SCOPED_TRACE(seed_trace(seed));
-  std::mt19937_64 engine(seed);
-  for (const MatrixType type :
-       {MatrixType::kDiagonal, MatrixType::kConditionTwo, MatrixType::kConditionSqrt,
-        MatrixType::kConditionLarge, MatrixType::kNearUnderflow, MatrixType::kNearOverflow,
-        MatrixType::kHilbert}) {
-    for (const DType dtype : kDTypes) {
-      for (const int64_t n : {1, 2, 3, 5, 10, 17, 50}) {
-        // The Hilbert matrix stays numerically positive definite only while its condition
-        // (about e^(3.5 n)) is below 1/eps: n <= 10 in f64, n <= 5 in f32.
-        if (type == MatrixType::kHilbert && n > (dtype == DType::kF64 ? 10 : 5)) continue;
-        SCOPED_TRACE(fmt::format("{} n={} {}", type_name(type), n, dtype_name(dtype)));
-        check_spd_batch(spd_batch(type, 3, n, dtype, engine), n, dtype, worst);
-      }
-    }
-  }
+  const auto check = [&](MatrixType type, int64_t n, DType dtype, std::mt19937_64& engine) {
+    // The Hilbert matrix stays numerically positive definite only within the dtype's precision.
+    if (hilbert_past_precision(type, n, dtype)) return;
+    check_spd_batch(spd_batch(type, 3, n, dtype, engine), n, dtype, worst);
+  };
+  for_each_matrix_type(
+      {MatrixType::kDiagonal, MatrixType::kConditionTwo, MatrixType::kConditionSqrt,
+       MatrixType::kConditionLarge, MatrixType::kNearUnderflow, MatrixType::kNearOverflow,
+       MatrixType::kHilbert},
+      check);
 }
 
 TEST(LinalgCholesky, ReadsOnlyTheNamedTriangle) {

@@ -23,10 +23,6 @@ namespace bitnet {
 namespace {
 
 using namespace testing::linalg_reference;
-using testing::elements;
-
-constexpr double kThreshold = 30.0;
-constexpr DType kDTypes[] = {DType::kF32, DType::kF64};
 
 // |computed - exact| / (|exact| n cond_1 eps): a backward-stable LU moves log|det| by at most
 // about n cond eps (first-order perturbation of det).

@@ -15,18 +15,13 @@
 
 #include "bitnet/bitnet.h"
 #include "support/linalg_reference.h"
+#include "support/linalg_test_support.h"
 #include "support/test_support.h"
 
 namespace bitnet {
 namespace {
 
 using namespace testing::linalg_reference;
-using testing::elements;
-using testing::seed_trace;
-
-constexpr double kThreshold = 60.0;
-constexpr DType kDTypes[] = {DType::kF32, DType::kF64};
-constexpr linalg::Triangle kTriangles[] = {linalg::Triangle::kLower, linalg::Triangle::kUpper};
 
 // `known`: the exact eigenvalues in ascending order when the generator knows them.
 void check_batch(const std::vector<Matrix>& a, const linalg::EighResult& result,
@@ -65,68 +60,52 @@ void check_batch(const std::vector<Matrix>& a, const linalg::EighResult& result,
       }
     }
     worst.record(std::max({reconstruction, orthogonality, values_ratio, known_ratio}));
-    EXPECT_LT(reconstruction, kThreshold) << "||A - V W V^T|| ratio";
-    EXPECT_LT(orthogonality, kThreshold) << "||I - V^T V|| ratio";
-    EXPECT_LT(values_ratio, kThreshold) << "eigvalsh against eigh";
-    EXPECT_LT(known_ratio, kThreshold) << "eigenvalues against the known ones";
+    EXPECT_LT(reconstruction, kSpectralThreshold) << "||A - V W V^T|| ratio";
+    EXPECT_LT(orthogonality, kSpectralThreshold) << "||I - V^T V|| ratio";
+    EXPECT_LT(values_ratio, kSpectralThreshold) << "eigvalsh against eigh";
+    EXPECT_LT(known_ratio, kSpectralThreshold) << "eigenvalues against the known ones";
   }
 }
 
 TEST(LinalgEigh, RandomMatricesOfEverySize) {
   WorstRatio worst("eigh random");
-  for (const uint64_t seed : two_seeds()) {
-    SCOPED_TRACE(seed_trace(seed));
-    std::mt19937_64 engine(seed);
-    for (const SizeCount& size : random_sizes()) {
-      for (const DType dtype : kDTypes) {
-        SCOPED_TRACE(fmt::format("n={} {}", size.size, dtype_name(dtype)));
-        std::vector<Matrix> a;
-        for (int64_t i = 0; i < std::max<int64_t>(1, size.count / 2); ++i) {
-          a.push_back(symmetric_matrix(MatrixType::kRandom, size.size, dtype, false, engine));
-        }
-        const Tensor input = stack(a, size.size, size.size, dtype);
-        for (const linalg::Triangle triangle : kTriangles) {
-          check_batch(a, linalg::eigh(input, triangle), linalg::eigvalsh(input, triangle), dtype,
-                      {}, worst);
-        }
-      }
+  for_each_random_size([&](int64_t n, int64_t count, DType dtype, std::mt19937_64& engine) {
+    const std::vector<Matrix> a =
+        symmetric_batch(count, MatrixType::kRandom, n, dtype, false, engine);
+    const Tensor input = stack(a, n, n, dtype);
+    for (const linalg::Triangle triangle : kTriangles) {
+      check_batch(a, linalg::eigh(input, triangle), linalg::eigvalsh(input, triangle), dtype, {},
+                  worst);
     }
-  }
+  });
 }
 
 TEST(LinalgEigh, LapackMatrixTypes) {
   WorstRatio worst("eigh matrix types");
-  const uint64_t seed = testing::test_seeds()[1];
-  SCOPED_TRACE(seed_trace(seed));
-  for (const MatrixType type :
-       {MatrixType::kRandom, MatrixType::kDiagonal, MatrixType::kConditionTwo,
-        MatrixType::kConditionSqrt, MatrixType::kConditionLarge, MatrixType::kNearUnderflow,
-        MatrixType::kNearOverflow, MatrixType::kRankDeficient, MatrixType::kHilbert}) {
-    for (const DType dtype : kDTypes) {
-      for (const int64_t n : {1, 2, 3, 5, 10, 17, 50}) {
-        SCOPED_TRACE(fmt::format("{} n={} {}", type_name(type), n, dtype_name(dtype)));
-        const bool conditioned = type == MatrixType::kConditionTwo ||
-                                 type == MatrixType::kConditionSqrt ||
-                                 type == MatrixType::kConditionLarge;
-        std::vector<Matrix> a;
-        std::vector<std::vector<double>> known;
-        for (int i = 0; i < 3; ++i) {
-          // Recreate the generator's eigenvalues: same engine state, same draws.
-          std::mt19937_64 engine(seed + static_cast<uint64_t>(i * 1000 + n));
-          std::mt19937_64 replay = engine;
-          a.push_back(symmetric_matrix(type, n, dtype, false, engine));
-          if (conditioned) {
-            std::vector<double> values = geometric_values(n, type_condition(type, dtype));
-            for (double& value : values) value *= replay() & 1 ? 1.0 : -1.0;
-            std::sort(values.begin(), values.end());
-            known.push_back(values);
-          }
-        }
-        const Tensor input = stack(a, n, n, dtype);
-        check_batch(a, linalg::eigh(input), linalg::eigvalsh(input), dtype, known, worst);
+  const auto check = [&](MatrixType type, int64_t n, DType dtype, std::mt19937_64&) {
+    const bool conditioned = conditioned_type(type);
+    std::vector<Matrix> a;
+    std::vector<std::vector<double>> known;
+    for (int i = 0; i < 3; ++i) {
+      // Recreate the generator's eigenvalues: same engine state, same draws.
+      std::mt19937_64 engine(matrix_type_seed() + static_cast<uint64_t>(i * 1000 + n));
+      std::mt19937_64 replay = engine;
+      a.push_back(symmetric_matrix(type, n, dtype, false, engine));
+      if (conditioned) {
+        std::vector<double> values = geometric_values(n, type_condition(type, dtype));
+        for (double& value : values) value *= replay() & 1 ? 1.0 : -1.0;
+        std::sort(values.begin(), values.end());
+        known.push_back(values);
       }
     }
-  }
+    const Tensor input = stack(a, n, n, dtype);
+    check_batch(a, linalg::eigh(input), linalg::eigvalsh(input), dtype, known, worst);
+  };
+  for_each_matrix_type(
+      {MatrixType::kRandom, MatrixType::kDiagonal, MatrixType::kConditionTwo,
+       MatrixType::kConditionSqrt, MatrixType::kConditionLarge, MatrixType::kNearUnderflow,
+       MatrixType::kNearOverflow, MatrixType::kRankDeficient, MatrixType::kHilbert},
+      check);
 }
 
 TEST(LinalgEigh, ReadsOnlyTheNamedTriangle) {
@@ -151,10 +130,8 @@ TEST(LinalgEigh, ReadsOnlyTheNamedTriangle) {
 
 TEST(LinalgEigh, NonContiguousAndBatchedInputs) {
   std::mt19937_64 engine(32);
-  std::vector<Matrix> a;
-  for (int i = 0; i < 6; ++i) {
-    a.push_back(symmetric_matrix(MatrixType::kRandom, 6, DType::kF32, false, engine));
-  }
+  const std::vector<Matrix> a =
+      symmetric_batch(6, MatrixType::kRandom, 6, DType::kF32, false, engine);
   const Tensor contiguous = stack(a, 6, 6, DType::kF32);
   const linalg::EighResult expected = linalg::eigh(contiguous);
   for (const std::string& layout : testing::layouts()) {

@@ -17,17 +17,14 @@
 
 #include "bitnet/bitnet.h"
 #include "support/linalg_reference.h"
+#include "support/linalg_test_support.h"
 #include "support/test_support.h"
 
 namespace bitnet {
 namespace {
 
 using namespace testing::linalg_reference;
-using testing::elements;
-using testing::seed_trace;
 
-constexpr double kThreshold = 30.0;
-constexpr DType kDTypes[] = {DType::kF32, DType::kF64};
 constexpr int64_t kColumns = 3;  // right-hand sides per system
 
 // max(m, n, k), at least 1.
@@ -85,125 +82,107 @@ Solved solve_batch(const std::vector<Matrix>& a, const std::vector<Matrix>& b, D
 
 TEST(LinalgLstsq, RandomSystemsOfEverySizeAndShape) {
   WorstRatio worst("lstsq random");
-  for (const uint64_t seed : two_seeds()) {
-    SCOPED_TRACE(seed_trace(seed));
-    std::mt19937_64 engine(seed);
-    for (const SizeCount& size : random_sizes()) {
-      for (const MatrixShape& shape : shapes_for(size.size)) {
-        for (const DType dtype : kDTypes) {
-          SCOPED_TRACE(fmt::format("{}x{} {}", shape.rows, shape.columns, dtype_name(dtype)));
-          const int64_t m = shape.rows;
-          const int64_t n = shape.columns;
-          const int64_t count = std::max<int64_t>(1, size.count / 2);
-          const std::vector<Matrix> a = random_batch(count, m, n, dtype, engine);
-          // Overdetermined systems get arbitrary b; the others consistent ones.
-          std::vector<Matrix> b;
-          for (const Matrix& matrix : a) {
-            b.push_back(m > n
-                            ? rounded(random_matrix(m, kColumns, engine), dtype)
+  for_each_random_shape(
+      [&](int64_t, const MatrixShape& shape, int64_t count, DType dtype, std::mt19937_64& engine) {
+        const int64_t m = shape.rows;
+        const int64_t n = shape.columns;
+        const std::vector<Matrix> a = random_batch(count, m, n, dtype, engine);
+        // Overdetermined systems get arbitrary b; the others consistent ones.
+        std::vector<Matrix> b;
+        for (const Matrix& matrix : a) {
+          b.push_back(m > n ? rounded(random_matrix(m, kColumns, engine), dtype)
                             : rounded(multiply(matrix, random_matrix(n, kColumns, engine)), dtype));
-          }
-          const Solved solved = solve_batch(a, b, dtype);
-          ASSERT_EQ(solved.result.solution.shape(), Shape({count, n, kColumns}));
-          const bool full_rank = m > n;
-          if (full_rank) {
-            ASSERT_EQ(solved.result.residuals.shape(), Shape({count, kColumns}));
-          } else {
-            ASSERT_EQ(solved.result.residuals.shape(), Shape({0}));
-          }
-          const std::vector<Matrix> residuals =
-              full_rank ? unstack(solved.result.residuals.unsqueeze(-2)) : std::vector<Matrix>{};
-          const Tensor svdvals = linalg::svdvals(stack(a, m, n, dtype));
-          const std::vector<std::vector<double>> expected_values = unstack_vectors(svdvals);
-          for (size_t index = 0; index < a.size(); ++index) {
-            SCOPED_TRACE("matrix " + std::to_string(index));
-            const Matrix& x = solved.x[index];
-            EXPECT_EQ(solved.ranks[index], static_cast<double>(std::min(m, n)));
-            double ratio = normal_equations_ratio(a[index], x, b[index], dtype);
-            if (m <= n) {
-              ratio = std::max(ratio, consistent_ratio(a[index], x, b[index], dtype));
-              // Minimum norm: x lies in the row space of a (full row rank here; all of the space
-              // when a is square).
-              const std::vector<double>& s = solved.singular_values[index];
-              if (m < n && !s.empty()) {
-                ratio = std::max(ratio, row_space_ratio(a[index], x, s.front() / s.back(), dtype));
-              }
-            }
-            if (full_rank) {
-              // The reported residuals are ||b - a x||^2 per column.
-              const Matrix r = subtract(b[index], multiply(a[index], x));
-              for (int64_t column = 0; column < kColumns; ++column) {
-                double squares = 0.0;
-                double b_squares = 0.0;
-                for (int64_t i = 0; i < m; ++i) {
-                  squares += r(i, column) * r(i, column);
-                  b_squares += b[index](i, column) * b[index](i, column);
-                }
-                const double error = std::fabs(residuals[index](0, column) - squares) /
-                                     (static_cast<double>(m) * epsilon(dtype) * b_squares);
-                ratio = std::max(ratio, error);
-              }
-            }
-            // ?gelsd's singular values against svdvals' (another algorithm), as LAPACK's SVD
-            // tests compare values: |S1 - S2| / (min(m,n) eps S1_max).
-            const std::vector<double>& s = solved.singular_values[index];
-            for (size_t i = 0; i < s.size(); ++i) {
-              ratio = std::max(ratio, std::fabs(s[i] - expected_values[index][i]) /
-                                          (static_cast<double>(s.size()) * epsilon(dtype) *
-                                           expected_values[index][0]));
-            }
-            worst.record(ratio);
-            EXPECT_LT(ratio, kThreshold);
-          }
         }
-      }
-    }
-  }
+        const Solved solved = solve_batch(a, b, dtype);
+        ASSERT_EQ(solved.result.solution.shape(), Shape({count, n, kColumns}));
+        const bool full_rank = m > n;
+        if (full_rank) {
+          ASSERT_EQ(solved.result.residuals.shape(), Shape({count, kColumns}));
+        } else {
+          ASSERT_EQ(solved.result.residuals.shape(), Shape({0}));
+        }
+        const std::vector<Matrix> residuals =
+            full_rank ? unstack(solved.result.residuals.unsqueeze(-2)) : std::vector<Matrix>{};
+        const Tensor svdvals = linalg::svdvals(stack(a, m, n, dtype));
+        const std::vector<std::vector<double>> expected_values = unstack_vectors(svdvals);
+        for (size_t index = 0; index < a.size(); ++index) {
+          SCOPED_TRACE("matrix " + std::to_string(index));
+          const Matrix& x = solved.x[index];
+          EXPECT_EQ(solved.ranks[index], static_cast<double>(std::min(m, n)));
+          double ratio = normal_equations_ratio(a[index], x, b[index], dtype);
+          if (m <= n) {
+            ratio = std::max(ratio, consistent_ratio(a[index], x, b[index], dtype));
+            // Minimum norm: x lies in the row space of a (full row rank here; all of the space
+            // when a is square).
+            const std::vector<double>& s = solved.singular_values[index];
+            if (m < n && !s.empty()) {
+              ratio = std::max(ratio, row_space_ratio(a[index], x, s.front() / s.back(), dtype));
+            }
+          }
+          if (full_rank) {
+            // The reported residuals are ||b - a x||^2 per column.
+            const Matrix r = subtract(b[index], multiply(a[index], x));
+            for (int64_t column = 0; column < kColumns; ++column) {
+              double squares = 0.0;
+              double b_squares = 0.0;
+              for (int64_t i = 0; i < m; ++i) {
+                squares += r(i, column) * r(i, column);
+                b_squares += b[index](i, column) * b[index](i, column);
+              }
+              const double error = std::fabs(residuals[index](0, column) - squares) /
+                                   (static_cast<double>(m) * epsilon(dtype) * b_squares);
+              ratio = std::max(ratio, error);
+            }
+          }
+          // ?gelsd's singular values against svdvals' (another algorithm), as LAPACK's SVD
+          // tests compare values: |S1 - S2| / (min(m,n) eps S1_max).
+          const std::vector<double>& s = solved.singular_values[index];
+          for (size_t i = 0; i < s.size(); ++i) {
+            ratio = std::max(ratio, std::fabs(s[i] - expected_values[index][i]) /
+                                        (static_cast<double>(s.size()) * epsilon(dtype) *
+                                         expected_values[index][0]));
+          }
+          worst.record(ratio);
+          EXPECT_LT(ratio, kThreshold);
+        }
+      });
 }
 
 TEST(LinalgLstsq, LapackMatrixTypesWithKnownSolutions) {
   WorstRatio worst("lstsq matrix types");
-  const uint64_t seed = testing::test_seeds()[1];
-  SCOPED_TRACE(seed_trace(seed));
-  std::mt19937_64 engine(seed);
-  for (const MatrixType type : all_types()) {
-    for (const DType dtype : kDTypes) {
-      for (const int64_t size : {1, 2, 3, 5, 10, 17, 50}) {
-        for (const MatrixShape& shape : shapes_for(size)) {
-          SCOPED_TRACE(fmt::format("{} {}x{} {}", type_name(type), shape.rows, shape.columns,
-                                   dtype_name(dtype)));
-          const int64_t m = shape.rows;
-          const int64_t n = shape.columns;
-          std::vector<Matrix> a;
-          std::vector<Matrix> x_true;
-          std::vector<Matrix> b;
-          for (int i = 0; i < 2; ++i) {
-            a.push_back(general_matrix(type, m, n, dtype, engine));
-            x_true.push_back(random_matrix(n, kColumns, engine));
-            b.push_back(rounded(multiply(a.back(), x_true.back()), dtype));
-          }
-          const Solved solved = solve_batch(a, b, dtype);
-          for (size_t index = 0; index < a.size(); ++index) {
-            // Every system here is consistent, so the residual ratio applies to all of them;
-            // the Hilbert and 0.1/eps types lose accuracy in x, not in a x.
-            double ratio = consistent_ratio(a[index], solved.x[index], b[index], dtype);
-            const bool conditioned =
-                type == MatrixType::kConditionTwo || type == MatrixType::kConditionSqrt;
-            if (conditioned && m >= n) {
-              // Full column rank and a known condition: x itself is accurate to cond eps.
-              const double condition = type_condition(type, dtype);
-              ratio = std::max(ratio, one_norm(subtract(solved.x[index], x_true[index])) /
-                                          one_norm(x_true[index]) /
-                                          static_cast<double>(std::max(m, n)) / condition /
-                                          epsilon(dtype));
-            }
-            worst.record(ratio);
-            EXPECT_LT(ratio, kThreshold) << "matrix " << index;
-          }
+  for_each_matrix_type(all_types(), [&](MatrixType type, int64_t size, DType dtype,
+                                        std::mt19937_64& engine) {
+    for (const MatrixShape& shape : shapes_for(size)) {
+      SCOPED_TRACE(fmt::format("{}x{}", shape.rows, shape.columns));
+      const int64_t m = shape.rows;
+      const int64_t n = shape.columns;
+      std::vector<Matrix> a;
+      std::vector<Matrix> x_true;
+      std::vector<Matrix> b;
+      for (int i = 0; i < 2; ++i) {
+        a.push_back(general_matrix(type, m, n, dtype, engine));
+        x_true.push_back(random_matrix(n, kColumns, engine));
+        b.push_back(rounded(multiply(a.back(), x_true.back()), dtype));
+      }
+      const Solved solved = solve_batch(a, b, dtype);
+      for (size_t index = 0; index < a.size(); ++index) {
+        // Every system here is consistent, so the residual ratio applies to all of them;
+        // the Hilbert and 0.1/eps types lose accuracy in x, not in a x.
+        double ratio = consistent_ratio(a[index], solved.x[index], b[index], dtype);
+        const bool conditioned =
+            type == MatrixType::kConditionTwo || type == MatrixType::kConditionSqrt;
+        if (conditioned && m >= n) {
+          // Full column rank and a known condition: x itself is accurate to cond eps.
+          const double condition = type_condition(type, dtype);
+          ratio = std::max(
+              ratio, one_norm(subtract(solved.x[index], x_true[index])) / one_norm(x_true[index]) /
+                         static_cast<double>(std::max(m, n)) / condition / epsilon(dtype));
         }
+        worst.record(ratio);
+        EXPECT_LT(ratio, kThreshold) << "matrix " << index;
       }
     }
-  }
+  });
 }
 
 TEST(LinalgLstsq, RankDeficientSolutionsHaveMinimumNorm) {

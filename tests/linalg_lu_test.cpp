@@ -24,14 +24,11 @@ namespace bitnet {
 namespace {
 
 using namespace testing::linalg_reference;
-using testing::elements;
-using testing::seed_trace;
 
-constexpr double kThreshold = 30.0;
-constexpr DType kDTypes[] = {DType::kF32, DType::kF64};
-
-void check_lu_batch(const std::vector<Matrix>& a, const linalg::LuResult& result, DType dtype,
-                    WorstRatio& worst) {
+// Factors the batch a (matrices of one shape, at least one) with linalg::lu and checks the factors
+// of each.
+void check_lu_batch(const std::vector<Matrix>& a, DType dtype, WorstRatio& worst) {
+  const linalg::LuResult result = linalg::lu(stack(a, a.front().rows, a.front().columns, dtype));
   ASSERT_EQ(result.lu.dtype(), dtype);
   ASSERT_EQ(result.pivots.dtype(), DType::kI64);
   const std::vector<Matrix> packed = unstack(result.lu);
@@ -74,20 +71,10 @@ void check_random_systems(const std::vector<Matrix>& a, const Tensor& a_tensor,
 
 TEST(LinalgLu, RandomMatricesOfEverySizeAndShape) {
   WorstRatio worst("lu random");
-  for (const uint64_t seed : two_seeds()) {
-    SCOPED_TRACE(seed_trace(seed));
-    std::mt19937_64 engine(seed);
-    for (const SizeCount& size : random_sizes()) {
-      for (const MatrixShape& shape : shapes_for(size.size)) {
-        for (const DType dtype : kDTypes) {
-          SCOPED_TRACE(fmt::format("{}x{} {}", shape.rows, shape.columns, dtype_name(dtype)));
-          const std::vector<Matrix> a = random_batch(std::max<int64_t>(1, size.count / 2),
-                                                     shape.rows, shape.columns, dtype, engine);
-          check_lu_batch(a, linalg::lu(stack(a, shape.rows, shape.columns, dtype)), dtype, worst);
-        }
-      }
-    }
-  }
+  for_each_random_shape(
+      [&](int64_t, const MatrixShape& shape, int64_t count, DType dtype, std::mt19937_64& engine) {
+        check_lu_batch(random_batch(count, shape.rows, shape.columns, dtype, engine), dtype, worst);
+      });
 }
 
 TEST(LinalgLu, SolveAndLuSolveRandomSystemsOfEverySize) {
@@ -106,8 +93,7 @@ TEST(LinalgLu, EveryOrderOfTheSmallKernelsInBatches) {
   WorstRatio worst("lu/solve small orders");
   const auto check = [&](int64_t n, int64_t count, DType dtype, std::mt19937_64& engine) {
     for (const MatrixShape& shape : shapes_for(n)) {
-      const std::vector<Matrix> a = random_batch(count, shape.rows, shape.columns, dtype, engine);
-      check_lu_batch(a, linalg::lu(stack(a, shape.rows, shape.columns, dtype)), dtype, worst);
+      check_lu_batch(random_batch(count, shape.rows, shape.columns, dtype, engine), dtype, worst);
     }
     const std::vector<Matrix> a = random_batch(count, n, n, dtype, engine);
     const Tensor a_tensor = stack(a, n, n, dtype);
@@ -150,24 +136,15 @@ TEST(LinalgLu, SmallKernelsReportTheZeroPivotInBatches) {
 
 TEST(LinalgLu, LapackMatrixTypes) {
   WorstRatio worst("lu/solve matrix types");
-  const uint64_t seed = testing::test_seeds()[1];
-  SCOPED_TRACE(seed_trace(seed));
-  std::mt19937_64 engine(seed);
-  for (const MatrixType type : all_types()) {
-    for (const DType dtype : kDTypes) {
-      for (const int64_t n : {1, 2, 3, 5, 10, 17, 50}) {
-        SCOPED_TRACE(fmt::format("{} n={} {}", type_name(type), n, dtype_name(dtype)));
+  for_each_matrix_type(
+      all_types(), [&](MatrixType type, int64_t n, DType dtype, std::mt19937_64& engine) {
         for (const MatrixShape& shape : shapes_for(n)) {
-          std::vector<Matrix> a;
-          for (int i = 0; i < 3; ++i) {
-            a.push_back(general_matrix(type, shape.rows, shape.columns, dtype, engine));
-          }
-          check_lu_batch(a, linalg::lu(stack(a, shape.rows, shape.columns, dtype)), dtype, worst);
+          check_lu_batch(general_batch(3, type, shape.rows, shape.columns, dtype, engine), dtype,
+                         worst);
         }
-        // Solve needs a non-singular matrix: rank-deficient ones are the singular error tests'.
-        // The Hilbert matrix's condition passes 1/eps past n = 10 (f64) or 5 (f32).
-        if (type == MatrixType::kRankDeficient) continue;
-        if (type == MatrixType::kHilbert && n > (dtype == DType::kF64 ? 10 : 5)) continue;
+        // Solve needs a non-singular matrix: rank-deficient ones are the singular error tests', and
+        // the Hilbert matrix past the dtype's precision is singular in it.
+        if (type == MatrixType::kRankDeficient || hilbert_past_precision(type, n, dtype)) return;
         const Matrix a = general_matrix(type, n, n, dtype, engine);
         Matrix x_true = random_matrix(n, 2, engine);
         // Scale the solution so that b stays in range for the scaled types.
@@ -176,20 +153,15 @@ TEST(LinalgLu, LapackMatrixTypes) {
         const double ratio = solve_ratio(a, x, b, dtype);
         worst.record(ratio);
         EXPECT_LT(ratio, kThreshold) << "||B - A X|| ratio";
-        const bool known_condition =
-            type == MatrixType::kConditionTwo || type == MatrixType::kConditionSqrt ||
-            type == MatrixType::kConditionLarge || type == MatrixType::kDiagonal;
-        if (known_condition) {
-          // b was rounded to the dtype, so x_true solves a nearby system: compare with the
-          // exact solution of the rounded one.
+        if (conditioned_type(type) || type == MatrixType::kDiagonal) {
+          // A known condition: b was rounded to the dtype, so x_true solves a nearby system:
+          // compare with the exact solution of the rounded one.
           const Matrix exact = reference_solve(a, b);
           const double forward = forward_ratio(a, x, exact, dtype);
           worst.record(forward);
           EXPECT_LT(forward, kThreshold) << "||X - X_true|| / (||X_true|| cond eps)";
         }
-      }
-    }
-  }
+      });
 }
 
 TEST(LinalgLu, KnownSolutionsVectorsAndBroadcastBatches) {

@@ -13,16 +13,14 @@
 
 #include "bitnet/bitnet.h"
 #include "support/linalg_reference.h"
+#include "support/linalg_test_support.h"
 #include "support/test_support.h"
 
 namespace bitnet {
 namespace {
 
 using namespace testing::linalg_reference;
-using testing::elements;
-using testing::seed_trace;
 
-constexpr DType kDTypes[] = {DType::kF32, DType::kF64};
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 

@@ -13,17 +13,14 @@
 
 #include "bitnet/bitnet.h"
 #include "support/linalg_reference.h"
+#include "support/linalg_test_support.h"
 #include "support/test_support.h"
 
 namespace bitnet {
 namespace {
 
 using namespace testing::linalg_reference;
-using testing::elements;
-using testing::seed_trace;
 
-constexpr double kThreshold = 30.0;
-constexpr DType kDTypes[] = {DType::kF32, DType::kF64};
 constexpr linalg::QrMode kModes[] = {linalg::QrMode::kReduced, linalg::QrMode::kComplete};
 
 const char* mode_name(linalg::QrMode mode) {
@@ -63,54 +60,34 @@ void check_batch(const std::vector<Matrix>& a, const linalg::QrResult& result, l
 
 TEST(LinalgQr, RandomMatricesOfEverySizeAndShape) {
   WorstRatio worst("qr random");
-  for (const uint64_t seed : two_seeds()) {
-    SCOPED_TRACE(seed_trace(seed));
-    std::mt19937_64 engine(seed);
-    for (const SizeCount& size : random_sizes()) {
-      for (const MatrixShape& shape : shapes_for(size.size)) {
-        for (const DType dtype : kDTypes) {
-          for (const linalg::QrMode mode : kModes) {
-            // The complete mode takes the same code path at every size: its O(n^3) checks at 200
-            // and 257 would double the test's time (and more under ASan) for no new coverage.
-            if (mode == linalg::QrMode::kComplete && size.size > 64) continue;
-            SCOPED_TRACE(fmt::format("{}x{} {} {}", shape.rows, shape.columns, dtype_name(dtype),
-                                     mode_name(mode)));
-            // Half of the size's count per seed, at least one.
-            const int64_t count = std::max<int64_t>(1, size.count / 2);
-            const std::vector<Matrix> a =
-                random_batch(count, shape.rows, shape.columns, dtype, engine);
-            const linalg::QrResult result =
-                linalg::qr(stack(a, shape.rows, shape.columns, dtype), mode);
-            check_batch(a, result, mode, dtype, worst);
-          }
-        }
-      }
+  for_each_random_shape([&](int64_t n, const MatrixShape& shape, int64_t count, DType dtype,
+                            std::mt19937_64& engine) {
+    for (const linalg::QrMode mode : kModes) {
+      // The complete mode takes the same code path at every size: its O(n^3) checks at 200 and
+      // 257 would double the test's time (and more under ASan) for no new coverage.
+      if (mode == linalg::QrMode::kComplete && n > 64) continue;
+      SCOPED_TRACE(mode_name(mode));
+      const std::vector<Matrix> a = random_batch(count, shape.rows, shape.columns, dtype, engine);
+      check_batch(a, linalg::qr(stack(a, shape.rows, shape.columns, dtype), mode), mode, dtype,
+                  worst);
     }
-  }
+  });
 }
 
 TEST(LinalgQr, LapackMatrixTypes) {
   WorstRatio worst("qr matrix types");
-  std::mt19937_64 engine(testing::test_seeds()[1]);
-  SCOPED_TRACE(seed_trace(testing::test_seeds()[1]));
-  for (const MatrixType type : all_types()) {
-    for (const int64_t n : {1, 2, 3, 5, 10, 17, 50}) {
-      for (const MatrixShape& shape : shapes_for(n)) {
-        for (const DType dtype : kDTypes) {
+  for_each_matrix_type(
+      all_types(), [&](MatrixType type, int64_t n, DType dtype, std::mt19937_64& engine) {
+        for (const MatrixShape& shape : shapes_for(n)) {
           for (const linalg::QrMode mode : kModes) {
-            SCOPED_TRACE(fmt::format("{} {}x{} {} {}", type_name(type), shape.rows, shape.columns,
-                                     dtype_name(dtype), mode_name(mode)));
-            std::vector<Matrix> a;
-            for (int i = 0; i < 3; ++i) {
-              a.push_back(general_matrix(type, shape.rows, shape.columns, dtype, engine));
-            }
+            SCOPED_TRACE(fmt::format("{}x{} {}", shape.rows, shape.columns, mode_name(mode)));
+            const std::vector<Matrix> a =
+                general_batch(3, type, shape.rows, shape.columns, dtype, engine);
             check_batch(a, linalg::qr(stack(a, shape.rows, shape.columns, dtype), mode), mode,
                         dtype, worst);
           }
         }
-      }
-    }
-  }
+      });
 }
 
 TEST(LinalgQr, NonContiguousInputsGiveTheSameFactors) {

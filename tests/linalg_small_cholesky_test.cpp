@@ -25,7 +25,6 @@ using namespace testing::linalg_reference;
 using linalg::detail::kSmallCholeskyOrder;
 using linalg::detail::small_cholesky;
 
-constexpr double kThreshold = 30.0;
 constexpr int64_t kCount = 50;
 
 // The orders every test covers: all the kernel serves in the library, and two past the cutoff.

@@ -26,7 +26,6 @@ using linalg::detail::kSmallLuOrder;
 using linalg::detail::small_lu;
 using linalg::detail::small_lu_solve;
 
-constexpr double kThreshold = 30.0;
 constexpr int64_t kCount = 50;
 
 // a row-major, followed by a poisoned guard region.

@@ -14,17 +14,14 @@
 
 #include "bitnet/bitnet.h"
 #include "support/linalg_reference.h"
+#include "support/linalg_test_support.h"
 #include "support/test_support.h"
 
 namespace bitnet {
 namespace {
 
 using namespace testing::linalg_reference;
-using testing::elements;
-using testing::seed_trace;
 
-constexpr double kThreshold = 60.0;
-constexpr DType kDTypes[] = {DType::kF32, DType::kF64};
 constexpr linalg::SvdMode kModes[] = {linalg::SvdMode::kThin, linalg::SvdMode::kFull};
 
 const char* mode_name(linalg::SvdMode mode) {
@@ -92,72 +89,49 @@ void check_batch(const std::vector<Matrix>& a, const linalg::SvdResult& result,
     }
     worst.record(
         std::max({reconstruction, u_orthogonality, v_orthogonality, values_ratio, known_ratio}));
-    EXPECT_LT(reconstruction, kThreshold) << "||A - U S V^T|| ratio";
-    EXPECT_LT(u_orthogonality, kThreshold) << "||I - U^T U|| ratio";
-    EXPECT_LT(v_orthogonality, kThreshold) << "||I - V^T V|| ratio";
-    EXPECT_LT(values_ratio, kThreshold) << "svdvals against svd";
-    EXPECT_LT(known_ratio, kThreshold) << "singular values against the known ones";
+    EXPECT_LT(reconstruction, kSpectralThreshold) << "||A - U S V^T|| ratio";
+    EXPECT_LT(u_orthogonality, kSpectralThreshold) << "||I - U^T U|| ratio";
+    EXPECT_LT(v_orthogonality, kSpectralThreshold) << "||I - V^T V|| ratio";
+    EXPECT_LT(values_ratio, kSpectralThreshold) << "svdvals against svd";
+    EXPECT_LT(known_ratio, kSpectralThreshold) << "singular values against the known ones";
   }
 }
 
 TEST(LinalgSvd, RandomMatricesOfEverySizeAndShape) {
   WorstRatio worst("svd random");
-  for (const uint64_t seed : two_seeds()) {
-    SCOPED_TRACE(seed_trace(seed));
-    std::mt19937_64 engine(seed);
-    for (const SizeCount& size : random_sizes()) {
-      for (const MatrixShape& shape : shapes_for(size.size)) {
-        for (const DType dtype : kDTypes) {
-          const int64_t count = std::max<int64_t>(1, size.count / 2);
-          const std::vector<Matrix> a =
-              random_batch(count, shape.rows, shape.columns, dtype, engine);
-          const Tensor input = stack(a, shape.rows, shape.columns, dtype);
-          const Tensor values_only = linalg::svdvals(input);
-          for (const linalg::SvdMode mode : kModes) {
-            // The full mode takes the same code path at every size: its O(n^3) checks at 200 and
-            // 257 would double the test's time (and more under ASan) for no new coverage.
-            if (mode == linalg::SvdMode::kFull && size.size > 64) continue;
-            SCOPED_TRACE(fmt::format("{}x{} {} {}", shape.rows, shape.columns, dtype_name(dtype),
-                                     mode_name(mode)));
-            check_batch(a, linalg::svd(input, mode), values_only, mode, dtype, {}, worst);
-          }
-        }
-      }
+  for_each_random_shape([&](int64_t n, const MatrixShape& shape, int64_t count, DType dtype,
+                            std::mt19937_64& engine) {
+    const std::vector<Matrix> a = random_batch(count, shape.rows, shape.columns, dtype, engine);
+    const Tensor input = stack(a, shape.rows, shape.columns, dtype);
+    const Tensor values_only = linalg::svdvals(input);
+    for (const linalg::SvdMode mode : kModes) {
+      // The full mode takes the same code path at every size: its O(n^3) checks at 200 and 257
+      // would double the test's time (and more under ASan) for no new coverage.
+      if (mode == linalg::SvdMode::kFull && n > 64) continue;
+      SCOPED_TRACE(mode_name(mode));
+      check_batch(a, linalg::svd(input, mode), values_only, mode, dtype, {}, worst);
     }
-  }
+  });
 }
 
 TEST(LinalgSvd, LapackMatrixTypes) {
   WorstRatio worst("svd matrix types");
-  const uint64_t seed = testing::test_seeds()[1];
-  SCOPED_TRACE(seed_trace(seed));
-  std::mt19937_64 engine(seed);
-  for (const MatrixType type : all_types()) {
-    for (const int64_t n : {1, 2, 3, 5, 10, 17, 50}) {
-      for (const MatrixShape& shape : shapes_for(n)) {
-        for (const DType dtype : kDTypes) {
-          SCOPED_TRACE(fmt::format("{} {}x{} {}", type_name(type), shape.rows, shape.columns,
-                                   dtype_name(dtype)));
-          const int64_t k = std::min(shape.rows, shape.columns);
-          const bool conditioned = type == MatrixType::kConditionTwo ||
-                                   type == MatrixType::kConditionSqrt ||
-                                   type == MatrixType::kConditionLarge;
-          const std::vector<double> known = conditioned
-                                                ? geometric_values(k, type_condition(type, dtype))
-                                                : std::vector<double>{};
-          std::vector<Matrix> a;
-          for (int i = 0; i < 3; ++i) {
-            a.push_back(general_matrix(type, shape.rows, shape.columns, dtype, engine));
-          }
-          const Tensor input = stack(a, shape.rows, shape.columns, dtype);
-          for (const linalg::SvdMode mode : kModes) {
-            check_batch(a, linalg::svd(input, mode), linalg::svdvals(input), mode, dtype, known,
-                        worst);
-          }
-        }
+  for_each_matrix_type(all_types(), [&](MatrixType type, int64_t n, DType dtype,
+                                        std::mt19937_64& engine) {
+    const bool conditioned = conditioned_type(type);
+    for (const MatrixShape& shape : shapes_for(n)) {
+      SCOPED_TRACE(fmt::format("{}x{}", shape.rows, shape.columns));
+      const int64_t k = std::min(shape.rows, shape.columns);
+      const std::vector<double> known =
+          conditioned ? geometric_values(k, type_condition(type, dtype)) : std::vector<double>{};
+      const std::vector<Matrix> a =
+          general_batch(3, type, shape.rows, shape.columns, dtype, engine);
+      const Tensor input = stack(a, shape.rows, shape.columns, dtype);
+      for (const linalg::SvdMode mode : kModes) {
+        check_batch(a, linalg::svd(input, mode), linalg::svdvals(input), mode, dtype, known, worst);
       }
     }
-  }
+  });
 }
 
 TEST(LinalgSvd, RankDeficientMatricesHaveZeroSingularValues) {

@@ -20,6 +20,7 @@ using testing::elements;
 using testing::random_tensor;
 using testing::seed_trace;
 using testing::test_seeds;
+using testing::ThreadCountGuard;
 
 // NumPy's matmul in double: the expected shape, the values, and for each output the sum of
 // |a_ip| |b_pj| that bounds the rounding error of any summation order.
@@ -178,16 +179,6 @@ std::string error_message(Statement statement) {
   }
   return "";
 }
-
-// Restores the thread count a test changes.
-class ThreadCountGuard {
- public:
-  ThreadCountGuard() : saved_(num_threads()) {}
-  ~ThreadCountGuard() { set_num_threads(saved_); }
-
- private:
-  int saved_;
-};
 
 const int64_t kSizes[] = {0, 1, 7, 33, 64};
 const DType kFloatDTypes[] = {DType::kF32, DType::kF64, DType::kF16, DType::kBF16};

@@ -23,6 +23,7 @@ using testing::element_at;
 using testing::elements;
 using testing::seed_trace;
 using testing::test_seeds;
+using testing::ThreadCountGuard;
 using testing::unravel;
 using namespace testing::reduce_reference;
 

@@ -25,6 +25,11 @@ std::vector<uint8_t> one_tensor(const std::string& entry, size_t data_bytes) {
   return file_with("{\"w\":" + entry + "}", std::vector<uint8_t>(data_bytes, 0));
 }
 
+// Tensors "a" and "b" from their header entries, then `data_bytes` zero bytes.
+std::vector<uint8_t> two_tensors(const std::string& a, const std::string& b, size_t data_bytes) {
+  return file_with("{\"a\":" + a + ",\"b\":" + b + "}", std::vector<uint8_t>(data_bytes, 0));
+}
+
 void expect_bad(const std::vector<uint8_t>& bytes, std::initializer_list<std::string> fragments) {
   try {
     (void)SafetensorsFile::from_bytes(bytes, kName);
@@ -173,18 +178,16 @@ TEST(SafetensorsTest, OffsetsDoNotMatchDTypeAndShape) {
 }
 
 TEST(SafetensorsTest, GapBetweenTensors) {
-  expect_bad(file_with(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},)"
-                       R"("b":{"dtype":"U8","shape":[2],"data_offsets":[4,6]}})",
-                       std::vector<uint8_t>(6)),
+  expect_bad(two_tensors(R"({"dtype":"U8","shape":[2],"data_offsets":[0,2]})",
+                         R"({"dtype":"U8","shape":[2],"data_offsets":[4,6]})", 6),
              {"tensor 'b'", "gap of 2 bytes", "contiguous from 2"});
   expect_bad(one_tensor(R"({"dtype":"U8","shape":[2],"data_offsets":[1,3]})", 3),
              {"tensor 'w'", "gap of 1 bytes", "contiguous from 0"});
 }
 
 TEST(SafetensorsTest, OverlappingTensors) {
-  expect_bad(file_with(R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},)"
-                       R"("b":{"dtype":"U8","shape":[2],"data_offsets":[2,4]}})",
-                       std::vector<uint8_t>(4)),
+  expect_bad(two_tensors(R"({"dtype":"U8","shape":[4],"data_offsets":[0,4]})",
+                         R"({"dtype":"U8","shape":[2],"data_offsets":[2,4]})", 4),
              {"tensor 'b'", "overlap tensor 'a'", "ends at 4"});
 }
 

@@ -149,6 +149,16 @@ std::vector<int8_t> random_activations(std::mt19937_64& random, int64_t count) {
   return values;
 }
 
+// An m x n product over k of random trits and activations, every SIMD variant against the
+// reference.
+void expect_random_trits_match_reference(const Format& format, int64_t m, int64_t n, int64_t k,
+                                         std::mt19937_64& random) {
+  Problem problem(format, m, n, k);
+  problem.set_trits(format, random_trits(random, m * k));
+  problem.set_x(random_activations(random, n * k));
+  expect_variants_match_reference(format, problem, "random trits");
+}
+
 TEST(TernaryKernels, VariantsCoverEveryLevel) {
   const std::vector<TernaryVariant>& variants = ternary_variants();
   ASSERT_FALSE(variants.empty());
@@ -180,10 +190,7 @@ TEST(TernaryKernels, RandomTritsMatchReference) {
       for (const int64_t k : format.k_values) {
         for (const int64_t m : {1, 3, 4, 5, 16, 17, 64, 65}) {
           for (const int64_t n : {1, 2, 3, 7, 8, 9, 33}) {
-            Problem problem(format, m, n, k);
-            problem.set_trits(format, random_trits(random, m * k));
-            problem.set_x(random_activations(random, n * k));
-            expect_variants_match_reference(format, problem, "random trits");
+            expect_random_trits_match_reference(format, m, n, k, random);
             if (HasFatalFailure()) return;
           }
         }
@@ -262,10 +269,7 @@ TEST(TernaryKernels, LargerGemmMatchesReference) {
     // are packed once for all groups and every chunk of k is read back per group.
     for (const auto& [m, n] :
          std::vector<std::pair<int64_t, int64_t>>{{100, 64}, {37, 130}, {300, 520}}) {
-      Problem problem(format, m, n, k);
-      problem.set_trits(format, random_trits(random, m * k));
-      problem.set_x(random_activations(random, n * k));
-      expect_variants_match_reference(format, problem, "random trits");
+      expect_random_trits_match_reference(format, m, n, k, random);
       if (HasFatalFailure()) return;
     }
   }
@@ -286,22 +290,12 @@ TEST(TernaryKernels, EmptyShapesWriteNothing) {
 
 // ---- the public path ----------------------------------------------------------------------------
 
-// Restores the thread count a test changed.
-class ThreadCountGuard {
- public:
-  ThreadCountGuard() : saved_(num_threads()) {}
-  ~ThreadCountGuard() { set_num_threads(saved_); }
-
- private:
-  int saved_;
-};
-
 // y = ternary_matmul_int(quantize_activations(x), W) against a plain loop over W.trits() and the
 // quantized codes: K not a multiple of any block, single rows and columns, on one thread and on
 // three and on the configured number (rows split into panel-aligned ranges; a single row unit
 // split by columns instead).
 TEST(TernaryMatmulInt, MatchesPlainLoop) {
-  const ThreadCountGuard restore;
+  const testing::ThreadCountGuard restore;
   std::vector<int> thread_counts = {1, 3};
   if (num_threads() != 1 && num_threads() != 3) thread_counts.push_back(num_threads());
   for (const int threads : thread_counts) {

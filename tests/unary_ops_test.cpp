@@ -328,6 +328,32 @@ long double reference_stable(UnaryOp op, long double x) {
   }
 }
 
+// Expects unary(op, x) to match reference_stable rounded to x's dtype, within the tolerances
+// below. At -Inf, x * factor(x) with factor -> 0 (SiLU, both GELUs) expects the limit, not
+// -Inf * 0.
+void expect_matches_stable(UnaryOp op, const Tensor& x, const std::string& detail) {
+  const DType dtype = x.dtype();
+  std::vector<double> expected;
+  for (double value : testing::elements(x)) {
+    const bool limit_at_minus_infinity =
+        value == -INFINITY &&
+        (op == UnaryOp::kSilu || op == UnaryOp::kGeluErf || op == UnaryOp::kGeluTanh);
+    const long double real = limit_at_minus_infinity ? 0.0L : reference_stable(op, value);
+    expected.push_back(testing::round_to_floating(static_cast<double>(real), dtype));
+  }
+  // In f64 the rounding of the argument (x / sqrt 2, the polynomial u) is amplified by erfc's and
+  // exp's steepness far from zero: about 2 z^2 and |2u| ulps.
+  // f32 kernels compute the argument in f32 too (SIMD, docs/SIMD.md), so the two GELU forms carry
+  // the same amplification in their far negative tail, where |gelu| < 1e-15.
+  const bool gelu = op == UnaryOp::kGeluErf || op == UnaryOp::kGeluTanh;
+  const testing::Tolerance tolerance =
+      dtype == DType::kF64 ? testing::Tolerance{1e-11, 1e-300}
+                           : (gelu && dtype == DType::kF32 ? testing::Tolerance{2e-4, 1e-44}
+                                                           : testing::rounding_tolerance(dtype));
+  testing::expect_close(testing::elements(unary(op, x)), expected, tolerance.relative,
+                        tolerance.absolute, case_name(op, x, detail));
+}
+
 TEST(UnaryOps, WideRangeStaysAccurate) {
   for (uint64_t seed : test_seeds()) {
     SCOPED_TRACE(seed_trace(seed));
@@ -335,23 +361,7 @@ TEST(UnaryOps, WideRangeStaysAccurate) {
       const Tensor x = testing::random_tensor({2000}, dtype, seed, "contiguous", -60.0, 60.0);
       for (UnaryOp op : {UnaryOp::kSigmoid, UnaryOp::kSilu, UnaryOp::kGeluErf, UnaryOp::kGeluTanh,
                          UnaryOp::kTanh, UnaryOp::kExp}) {
-        std::vector<double> expected;
-        for (double value : testing::elements(x)) {
-          expected.push_back(
-              testing::round_to_floating(static_cast<double>(reference_stable(op, value)), dtype));
-        }
-        // In f64 the rounding of the argument (x / sqrt 2, the polynomial u) is amplified by
-        // erfc's and exp's steepness far from zero: about 2 z^2 and |2u| ulps.
-        // f32 kernels compute the argument in f32 too (SIMD, docs/SIMD.md), so the two GELU forms
-        // carry the same amplification in their far negative tail, where |gelu| < 1e-15.
-        const bool gelu = op == UnaryOp::kGeluErf || op == UnaryOp::kGeluTanh;
-        const testing::Tolerance tolerance =
-            dtype == DType::kF64
-                ? testing::Tolerance{1e-11, 1e-300}
-                : (gelu && dtype == DType::kF32 ? testing::Tolerance{2e-4, 1e-44}
-                                                : testing::rounding_tolerance(dtype));
-        testing::expect_close(testing::elements(unary(op, x)), expected, tolerance.relative,
-                              tolerance.absolute, case_name(op, x, "wide range"));
+        expect_matches_stable(op, x, "wide range");
         if (HasFatalFailure()) return;
       }
     }
@@ -368,26 +378,7 @@ TEST(UnaryOps, ExtremeValuesMatchReference) {
   const Tensor source = Tensor::from_vector(values, {static_cast<int64_t>(values.size())});
   for (DType dtype : {DType::kF32, DType::kF64, DType::kF16, DType::kBF16}) {
     const Tensor x = source.to(dtype);
-    for (UnaryOp op : kAllUnaryOps) {
-      std::vector<double> expected;
-      for (double value : testing::elements(x)) {
-        const bool limit_at_minus_infinity =
-            value == -INFINITY &&
-            (op == UnaryOp::kSilu || op == UnaryOp::kGeluErf || op == UnaryOp::kGeluTanh);
-        // x * factor(x) with factor -> 0: the limit, not -inf * 0.
-        const long double real = limit_at_minus_infinity ? 0.0L : reference_stable(op, value);
-        expected.push_back(testing::round_to_floating(static_cast<double>(real), dtype));
-      }
-      // As in WideRangeStaysAccurate: f32 GELUs compute their argument in f32.
-      const bool gelu = op == UnaryOp::kGeluErf || op == UnaryOp::kGeluTanh;
-      const testing::Tolerance tolerance =
-          dtype == DType::kF64
-              ? testing::Tolerance{1e-11, 1e-300}
-              : (gelu && dtype == DType::kF32 ? testing::Tolerance{2e-4, 1e-44}
-                                              : testing::rounding_tolerance(dtype));
-      testing::expect_close(testing::elements(unary(op, x)), expected, tolerance.relative,
-                            tolerance.absolute, case_name(op, x, "extremes"));
-    }
+    for (UnaryOp op : kAllUnaryOps) expect_matches_stable(op, x, "extremes");
   }
 }
 

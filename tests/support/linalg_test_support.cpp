@@ -9,31 +9,65 @@
 namespace bitnet::testing::linalg_reference {
 namespace {
 
-// LAPACK's threshold for its dimensionless test ratios.
-constexpr double kThreshold = 30.0;
-
-void for_each_seed_size_and_dtype(const std::vector<uint64_t>& seeds,
-                                  const std::vector<SizeCount>& sizes, const BatchCheck& check) {
+// For each seed (one engine each), each size, each of its shapes (all of shapes_for with
+// `every_shape`, else the square one alone) and f32 then f64: check, with the seed and the shape
+// ("{rows}x{columns}", else "n={}") and dtype traced.
+void for_each_seed_size_shape_and_dtype(const std::vector<uint64_t>& seeds,
+                                        const std::vector<SizeCount>& sizes, bool every_shape,
+                                        const ShapeBatchCheck& check) {
   for (const uint64_t seed : seeds) {
     SCOPED_TRACE(seed_trace(seed));
     std::mt19937_64 engine(seed);
     for (const SizeCount& size : sizes) {
-      for (const DType dtype : {DType::kF32, DType::kF64}) {
-        SCOPED_TRACE(fmt::format("n={} {}", size.size, dtype_name(dtype)));
-        check(size.size, size.count, dtype, engine);
+      const std::vector<MatrixShape> shapes =
+          every_shape ? shapes_for(size.size) : std::vector<MatrixShape>{{size.size, size.size}};
+      for (const MatrixShape& shape : shapes) {
+        for (const DType dtype : kDTypes) {
+          SCOPED_TRACE(every_shape
+                           ? fmt::format("{}x{} {}", shape.rows, shape.columns, dtype_name(dtype))
+                           : fmt::format("n={} {}", size.size, dtype_name(dtype)));
+          check(size.size, shape, size.count, dtype, engine);
+        }
       }
     }
   }
 }
 
-}  // namespace
+// The same for square matrices alone.
+void for_each_seed_size_and_dtype(const std::vector<uint64_t>& seeds,
+                                  const std::vector<SizeCount>& sizes, const BatchCheck& check) {
+  for_each_seed_size_shape_and_dtype(
+      seeds, sizes, false,
+      [&](int64_t n, const MatrixShape&, int64_t count, DType dtype, std::mt19937_64& engine) {
+        check(n, count, dtype, engine);
+      });
+}
 
-void for_each_random_size(const BatchCheck& check) {
+// `count` matrices from make(), in the order drawn.
+template <typename Make>
+std::vector<Matrix> batch_of(int64_t count, const Make& make) {
+  std::vector<Matrix> matrices;
+  for (int64_t index = 0; index < count; ++index) matrices.push_back(make());
+  return matrices;
+}
+
+// random_sizes() with half of each count (each of the two seeds draws half), at least 1.
+std::vector<SizeCount> random_sizes_per_seed() {
   std::vector<SizeCount> per_seed;
   for (const SizeCount& size : random_sizes()) {
     per_seed.push_back({size.size, std::max<int64_t>(1, size.count / 2)});
   }
-  for_each_seed_size_and_dtype(two_seeds(), per_seed, check);
+  return per_seed;
+}
+
+}  // namespace
+
+void for_each_random_size(const BatchCheck& check) {
+  for_each_seed_size_and_dtype(two_seeds(), random_sizes_per_seed(), check);
+}
+
+void for_each_random_shape(const ShapeBatchCheck& check) {
+  for_each_seed_size_shape_and_dtype(two_seeds(), random_sizes_per_seed(), true, check);
 }
 
 void for_each_order(const std::vector<uint64_t>& seeds, int64_t first_order, int64_t last_order,
@@ -41,6 +75,44 @@ void for_each_order(const std::vector<uint64_t>& seeds, int64_t first_order, int
   std::vector<SizeCount> orders;
   for (int64_t n = first_order; n <= last_order; ++n) orders.push_back({n, count});
   for_each_seed_size_and_dtype(seeds, orders, check);
+}
+
+uint64_t matrix_type_seed() {
+  return test_seeds()[1];
+}
+
+void for_each_matrix_type(const std::vector<MatrixType>& types, const TypeCheck& check) {
+  const uint64_t seed = matrix_type_seed();
+  SCOPED_TRACE(seed_trace(seed));
+  std::mt19937_64 engine(seed);
+  for (const MatrixType type : types) {
+    for (const DType dtype : kDTypes) {
+      for (const int64_t n : {1, 2, 3, 5, 10, 17, 50}) {
+        SCOPED_TRACE(fmt::format("{} n={} {}", type_name(type), n, dtype_name(dtype)));
+        check(type, n, dtype, engine);
+      }
+    }
+  }
+}
+
+bool conditioned_type(MatrixType type) {
+  return type == MatrixType::kConditionTwo || type == MatrixType::kConditionSqrt ||
+         type == MatrixType::kConditionLarge;
+}
+
+bool hilbert_past_precision(MatrixType type, int64_t n, DType dtype) {
+  return type == MatrixType::kHilbert && n > (dtype == DType::kF64 ? 10 : 5);
+}
+
+std::vector<Matrix> general_batch(int64_t count, MatrixType type, int64_t rows, int64_t columns,
+                                  DType dtype, std::mt19937_64& engine) {
+  return batch_of(count, [&] { return general_matrix(type, rows, columns, dtype, engine); });
+}
+
+std::vector<Matrix> symmetric_batch(int64_t count, MatrixType type, int64_t n, DType dtype,
+                                    bool positive_definite, std::mt19937_64& engine) {
+  return batch_of(count,
+                  [&] { return symmetric_matrix(type, n, dtype, positive_definite, engine); });
 }
 
 double solve_ratio(const Matrix& a, const Matrix& x, const Matrix& b, DType dtype) {

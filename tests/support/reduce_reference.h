@@ -18,17 +18,6 @@
 
 namespace bitnet::testing::reduce_reference {
 
-class ThreadCountGuard {
- public:
-  ThreadCountGuard() : saved_(num_threads()) {}
-  ~ThreadCountGuard() { set_num_threads(saved_); }
-  ThreadCountGuard(const ThreadCountGuard&) = delete;
-  ThreadCountGuard& operator=(const ThreadCountGuard&) = delete;
-
- private:
-  int saved_;
-};
-
 // random_tensor's layouts plus "broadcast" (axis 0 expanded from size 1, stride 0) and "reversed"
 // (every axis permuted, so the innermost memory dimension is the first logical one).
 inline const std::vector<std::string>& all_layouts() {

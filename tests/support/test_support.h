@@ -1,5 +1,6 @@
 // Shared test helpers: seeds (fixed plus fresh ones, printed on failure), an independent element
-// reader that walks shapes and strides itself, and comparison helpers.
+// reader that walks shapes and strides itself, comparison helpers, and a guard that restores the
+// thread count.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -45,6 +46,18 @@ void expect_same_values(const std::vector<double>& actual, const std::vector<dou
 // Inf matches the same Inf).
 void expect_close(const std::vector<double>& actual, const std::vector<double>& expected,
                   double rel_tol, double abs_tol, const std::string& context);
+
+// Restores, when it goes out of scope, the thread count (set_num_threads) a test changes.
+class ThreadCountGuard {
+ public:
+  ThreadCountGuard() : saved_(num_threads()) {}
+  ~ThreadCountGuard() { set_num_threads(saved_); }
+  ThreadCountGuard(const ThreadCountGuard&) = delete;
+  ThreadCountGuard& operator=(const ThreadCountGuard&) = delete;
+
+ private:
+  int saved_;
+};
 
 // Expects `statement` to throw bitnet::Error whose message contains `fragment`.
 #define EXPECT_BITNET_ERROR(statement, fragment)                                     \
