@@ -138,7 +138,7 @@ TEST(NormTest, ConstantRowsGiveBiasAndHugeValuesDoNotOverflow) {
 }
 
 TEST(NormTest, IndependentOfThreadCount) {
-  const int saved = num_threads();
+  const testing::ThreadCountGuard restore;
   const Tensor x = testing::random_tensor({512, 300}, DType::kF32, 5, "transposed");
   const Tensor weight = testing::random_tensor({300}, DType::kF32, 6);
   set_num_threads(1);
@@ -147,7 +147,6 @@ TEST(NormTest, IndependentOfThreadCount) {
   set_num_threads(2);
   EXPECT_EQ(elements(rms_norm(x, weight)), single);
   EXPECT_EQ(elements(layer_norm(x, weight, weight)), single_layer);
-  set_num_threads(saved);
 }
 
 TEST(NormTest, ErrorsNameTheProblem) {

@@ -213,7 +213,7 @@ TEST(SoftmaxTest, ZeroDimensionalAndEmptyInputs) {
 }
 
 TEST(SoftmaxTest, IndependentOfThreadCount) {
-  const int saved = num_threads();
+  const testing::ThreadCountGuard restore;
   const Tensor x = testing::random_tensor({300, 257}, DType::kF32, 11, "strided", -10.0, 10.0);
   for (int64_t axis : {0, 1}) {
     set_num_threads(1);
@@ -221,7 +221,6 @@ TEST(SoftmaxTest, IndependentOfThreadCount) {
     set_num_threads(2);
     EXPECT_EQ(elements(softmax(x, axis)), single) << "axis " << axis;
   }
-  set_num_threads(saved);
 }
 
 TEST(SoftmaxTest, ErrorsNameTheProblem) {

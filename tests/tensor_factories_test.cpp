@@ -72,12 +72,15 @@ TEST(TensorFactoryTest, FromBlobDoesNotCopyAndCallsTheDeleter) {
 }
 
 TEST(TensorFactoryTest, RandomIsReproducibleAndIndependentOfThreads) {
-  const int threads = num_threads();
-  set_num_threads(1);
-  const std::vector<float> one_thread = Tensor::normal({300000}, 7).to_vector<float>();
-  set_num_threads(2);
-  const std::vector<float> two_threads = Tensor::normal({300000}, 7).to_vector<float>();
-  set_num_threads(threads);
+  std::vector<float> one_thread;
+  std::vector<float> two_threads;
+  {
+    const testing::ThreadCountGuard restore;
+    set_num_threads(1);
+    one_thread = Tensor::normal({300000}, 7).to_vector<float>();
+    set_num_threads(2);
+    two_threads = Tensor::normal({300000}, 7).to_vector<float>();
+  }
   EXPECT_EQ(one_thread, two_threads);
   EXPECT_NE(Tensor::normal({16}, 7).to_vector<float>(), Tensor::normal({16}, 8).to_vector<float>());
 }
