@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -108,7 +109,22 @@ TEST(LinalgLstsq, RandomSystemsOfEverySizeAndShape) {
         for (size_t index = 0; index < a.size(); ++index) {
           SCOPED_TRACE("matrix " + std::to_string(index));
           const Matrix& x = solved.x[index];
-          EXPECT_EQ(solved.ranks[index], static_cast<double>(std::min(m, n)));
+          // A random square draw is now and then numerically rank deficient (its smallest
+          // singular value under rcond * s_max: about 1 % of 200 x 200 f32 matrices). The rank
+          // is then what svdvals (another SVD) says, and the full-rank checks below do not apply;
+          // a value within a factor of 2 of the threshold could fall either way between the two
+          // algorithms, so such a draw is left out.
+          const std::vector<double>& values = expected_values[index];
+          const double threshold = epsilon(dtype) * static_cast<double>(std::max(m, n)) *
+                                   (values.empty() ? 0.0 : values.front());
+          const auto expected_rank = static_cast<double>(
+              std::count_if(values.begin(), values.end(), [&](double v) { return v > threshold; }));
+          if (std::any_of(values.begin(), values.end(),
+                          [&](double v) { return v > threshold / 2 && v < threshold * 2; })) {
+            continue;
+          }
+          EXPECT_EQ(solved.ranks[index], expected_rank);
+          if (expected_rank < static_cast<double>(std::min(m, n))) continue;
           double ratio = normal_equations_ratio(a[index], x, b[index], dtype);
           if (m <= n) {
             ratio = std::max(ratio, consistent_ratio(a[index], x, b[index], dtype));

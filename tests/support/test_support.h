@@ -13,7 +13,8 @@
 
 namespace bitnet::testing {
 
-// Fixed seeds plus two drawn from the clock; use with SCOPED_TRACE(seed_trace(seed)).
+// Fixed seeds plus two drawn from the clock (or the one in BITNET_TEST_SEED, to replay a failure);
+// use with SCOPED_TRACE(seed_trace(seed)).
 [[nodiscard]] std::vector<uint64_t> test_seeds();
 [[nodiscard]] std::string seed_trace(uint64_t seed);
 
