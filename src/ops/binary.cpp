@@ -250,23 +250,38 @@ void binary_out(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out
   const DType compute_dtype = compute_dtype_for(op, a.dtype(), b.dtype());
   Tensor lhs = a.dtype() == compute_dtype ? a : cast(a, compute_dtype);
   Tensor rhs = b.dtype() == compute_dtype ? b : cast(b, compute_dtype);
+  const bool lhs_single = lhs.numel() == 1;
+  const bool rhs_single = rhs.numel() == 1;
   if (lhs.shape() != shape) lhs = lhs.expand(shape);
   if (rhs.shape() != shape) rhs = rhs.expand(shape);
   // Writing into storage an input still reads is only safe element-for-element.
   if (lhs.shares_storage(out) && !same_view(lhs, out)) lhs = lhs.clone();
   if (rhs.shares_storage(out) && !same_view(rhs, out)) rhs = rhs.clone();
   const bool direct = out.dtype() == result_dtype;
-  // Contiguous f32 operands and output of one shape, below the size that would use threads: one
-  // kernel call. The iteration engine's set-up (coalescing dims, per-run dispatch) was most of the
-  // time of a 1000-element add.
+  // Contiguous f32 output and operands (each of the output's shape or a single element), below the
+  // size that would use threads: one kernel call. The iteration engine's set-up (coalescing dims,
+  // per-run dispatch) was most of the time of a 1000-element add.
   const cpu::ArithmeticKind kind = simd_arithmetic(op);
   if (direct && compute_dtype == DType::kF32 && result_dtype == DType::kF32 &&
       kind != cpu::ArithmeticKind::kCount && out.numel() < 2 * kParallelGrain &&
-      out.is_contiguous() && lhs.is_contiguous() && rhs.is_contiguous()) {
-    cpu::kernels().binary[static_cast<int>(kind)](static_cast<const float*>(lhs.data()),
-                                                  static_cast<const float*>(rhs.data()),
-                                                  static_cast<float*>(out.data()), out.numel());
-    return;
+      out.is_contiguous()) {
+    const cpu::CpuKernels& kernels = cpu::kernels();
+    const int index = static_cast<int>(kind);
+    const auto* a_data = static_cast<const float*>(lhs.data());
+    const auto* b_data = static_cast<const float*>(rhs.data());
+    auto* out_data = static_cast<float*>(out.data());
+    if (lhs.is_contiguous() && rhs.is_contiguous()) {
+      kernels.binary[index](a_data, b_data, out_data, out.numel());
+      return;
+    }
+    if (lhs.is_contiguous() && rhs_single) {
+      kernels.binary_tensor_scalar[index](a_data, *b_data, out_data, out.numel());
+      return;
+    }
+    if (lhs_single && rhs.is_contiguous()) {
+      kernels.binary_scalar_tensor[index](b_data, *a_data, out_data, out.numel());
+      return;
+    }
   }
   const Tensor target = direct ? out : allocate_tensor(shape, result_dtype);
   run_binary(op, make_element_loop<3>(shape, {&target, &lhs, &rhs}), compute_dtype);
