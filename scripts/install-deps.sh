@@ -10,7 +10,12 @@ packages=(
   libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev
   libdnnl-dev
   clang-14 libclang-rt-14-dev
+  nodejs
 )
+# The oracle tests run npm packages we did not write (tests/interop/). Debian's nodejs has npm in a
+# package of its own; NodeSource's nodejs bundles it and conflicts with Debian's, so ask for the
+# package only where no npm is on the PATH.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -41,4 +41,27 @@ for target in "${targets[@]}"; do
   grep -E "^#[0-9]+.*(DONE|pulse|NEW|REDUCE)" "$build/$target.log" | tail -1 || true
   grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$build/$target.log" || true
 done
+
+# The allocation cap must hold for the pool's mappings too, which libFuzzer's malloc hook never
+# sees: a Q8_0 tensor that dequantizes to 1.1 MiB (tests/data/fuzz_planted/) must be stopped by the
+# pool under -malloc_limit_mb=1, and pass under the usual cap.
+planted=tests/data/fuzz_planted/gguf_fuzzer/q8_0_past_one_mebibyte.gguf
+echo "== planted oversize request: $planted"
+planted_log="$build/planted.log"
+if "$build/fuzz/gguf_fuzzer" -malloc_limit_mb=64 -runs=1 "$planted" >"$planted_log" 2>&1; then
+  echo "ok: passes under -malloc_limit_mb=64"
+else
+  status=1
+  echo "FAILED: the planted input fails under -malloc_limit_mb=64: see $planted_log"
+fi
+if "$build/fuzz/gguf_fuzzer" -malloc_limit_mb=1 -runs=1 "$planted" >"$planted_log" 2>&1; then
+  status=1
+  echo "FAILED: an allocation of 1.1 MiB passed under -malloc_limit_mb=1"
+elif grep -q "bitnet memory pool: out-of-memory" "$planted_log"; then
+  grep -m1 "bitnet memory pool: out-of-memory" "$planted_log"
+  echo "ok: the pool's request above the cap is a finding"
+else
+  status=1
+  echo "FAILED: the planted input failed for another reason: see $planted_log"
+fi
 exit "$status"

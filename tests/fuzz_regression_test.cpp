@@ -1,6 +1,9 @@
-// Every input that ever made a fuzzer (fuzz/) fail, replayed through the same target body
+// Every input that ever made a fuzzer (fuzz/) fail, and hand-made hostile inputs at the same
+// edges (scripts/make_fuzz_inputs.py), replayed through the same target body
 // (support/fuzz_targets.h): tests/data/fuzz_regressions/<fuzzer>/<name>. Run under ASan + UBSan
-// (the asan preset) these reproduce the original finding if it comes back.
+// (the asan preset) these reproduce the original finding if it comes back. A missing or empty
+// folder is a failure, not zero passing iterations.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -13,11 +16,10 @@ namespace {
 
 const std::string kRegressions = std::string(BITNET_TEST_DATA_DIR) + "/fuzz_regressions";
 
-std::vector<std::filesystem::path> inputs_of(const std::string& fuzzer) {
+// The regular files of a folder, sorted; a missing folder throws (the test then fails).
+std::vector<std::filesystem::path> files_in(const std::string& folder) {
   std::vector<std::filesystem::path> paths;
-  std::error_code error;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(kRegressions + "/" + fuzzer, error)) {
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
     if (entry.is_regular_file()) paths.push_back(entry.path());
   }
   std::sort(paths.begin(), paths.end());
@@ -30,7 +32,11 @@ std::vector<uint8_t> read_bytes(const std::filesystem::path& path) {
 }
 
 void replay(const std::string& fuzzer, bool (*target)(const uint8_t*, size_t)) {
-  for (const std::filesystem::path& path : inputs_of(fuzzer)) {
+  const std::string folder = kRegressions + "/" + fuzzer;
+  std::vector<std::filesystem::path> paths;
+  ASSERT_NO_THROW(paths = files_in(folder)) << "missing regression folder " << folder;
+  ASSERT_FALSE(paths.empty()) << "no regression input in " << folder;
+  for (const std::filesystem::path& path : paths) {
     SCOPED_TRACE(path.string());
     const std::vector<uint8_t> bytes = read_bytes(path);
     bool holds = false;
@@ -59,14 +65,14 @@ TEST(FuzzRegressionTest, SeedCorporaPass) {
       {"gguf_metadata_fuzzer", fuzz::gguf_metadata_target},
       {"safetensors_fuzzer", fuzz::safetensors_target}};
   for (const auto& [name, target] : targets) {
-    size_t count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(corpus + "/" + name)) {
-      SCOPED_TRACE(entry.path().string());
-      const std::vector<uint8_t> bytes = read_bytes(entry.path());
+    std::vector<std::filesystem::path> paths;
+    ASSERT_NO_THROW(paths = files_in(corpus + "/" + name)) << "missing seed folder " << name;
+    EXPECT_FALSE(paths.empty()) << "no seed in " << name;
+    for (const std::filesystem::path& path : paths) {
+      SCOPED_TRACE(path.string());
+      const std::vector<uint8_t> bytes = read_bytes(path);
       EXPECT_TRUE(target(bytes.data(), bytes.size()));
-      ++count;
     }
-    EXPECT_GT(count, 0u) << name;
   }
 }
 

@@ -1,7 +1,7 @@
 // Files written by Hugging Face's safetensors library (tests/data/safetensors/, made by
 // scripts/make_safetensors_fixtures.py on a machine with torch) are read bit-exactly: every dtype,
-// a sharded checkpoint with its index, and the BitNet b1.58 packed layout. Until the fixtures are
-// committed the tests skip, naming the missing files.
+// a sharded checkpoint with its index, and the BitNet b1.58 packed layout. A missing fixture
+// fails the test, naming the file.
 #include <cstring>
 #include <filesystem>
 
@@ -14,13 +14,13 @@ namespace {
 
 const std::string kDirectory = std::string(BITNET_TEST_DATA_DIR) + "/safetensors";
 
-#define REQUIRE_FIXTURE(path)                                                           \
-  do {                                                                                  \
-    if (!std::filesystem::exists(path)) {                                               \
-      GTEST_SKIP() << "fixture " << (path)                                              \
-                   << " is missing: run scripts/make_safetensors_fixtures.py (see the " \
-                      "script) to create tests/data/safetensors/";                      \
-    }                                                                                   \
+#define REQUIRE_FIXTURE(path)                                                     \
+  do {                                                                            \
+    if (!std::filesystem::exists(path)) {                                         \
+      FAIL() << "fixture " << (path)                                              \
+             << " is missing: run scripts/make_safetensors_fixtures.py (see the " \
+                "script) to create tests/data/safetensors/";                      \
+    }                                                                             \
   } while (0)
 
 // Our bytes for the formula must equal the library's bytes, byte for byte.

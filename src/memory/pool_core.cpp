@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "core/raise.h"
+#include "memory/fuzzing_cap.h"
 #include "memory/os_memory.h"
 #include "memory/sanitizer.h"
 #include "memory/span_map.h"
@@ -163,6 +164,7 @@ void PoolCore::free_small(ThreadCache* cache, void* block, int size_class, size_
 }
 
 void* PoolCore::allocate_large(ThreadCache* cache, size_t bytes) {
+  enforce_fuzzing_cap(bytes);
   if (bytes > kLargestBlock) {
     out_of_memory_errors_.fetch_add(1, std::memory_order_relaxed);
     raise(ErrorKind::kOutOfMemory,
