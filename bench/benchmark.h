@@ -41,6 +41,10 @@ struct Row {
   // threads spinning after a call (OpenBLAS spins for about 0.1 s) puts them to sleep here, so
   // that they do not take cores from the row timed next.
   std::function<void()> settle = {};
+  // Bytes of memory one iteration reads and writes, where the row's cost is its traffic (weights
+  // streamed from DRAM): reported as a rate in a column of its own, beside the items every row of
+  // the case counts alike. 0: not reported.
+  double bytes_per_iter = 0;
 };
 
 // A case's rows own (through their captures) the data they work on; building them allocates it, so
@@ -81,5 +85,10 @@ template <typename Body>
                for (int64_t iteration = 0; iteration < iterations; ++iteration) body();
              }};
 }
+
+// The same row on one thread, named `<impl>_1t`: the thread count is set to 1 around each timed
+// batch of iterations (a relaxed atomic store, no pool change) and restored after it. Beside a
+// single-threaded baseline it shows the SIMD gain apart from the threading gain.
+[[nodiscard]] Row on_one_thread(Row row);
 
 }  // namespace bitnet::bench

@@ -110,39 +110,56 @@ size_t display_width(std::string_view text) noexcept {
 }
 
 std::string format_table(const std::vector<Measurement>& measurements) {
-  constexpr size_t kColumns = 6;
-  constexpr std::array<Align, kColumns> kAlign = {Align::kLeft,  Align::kLeft,  Align::kLeft,
-                                                  Align::kRight, Align::kRight, Align::kRight};
-  using Line = std::array<std::string, kColumns>;
+  // The memory column appears only when some row counts its bytes.
+  const bool with_bytes =
+      std::any_of(measurements.begin(), measurements.end(),
+                  [](const Measurement& row) { return row.bytes_per_iter > 0; });
+  using Line = std::vector<std::string>;
+  std::vector<Align> align = {Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight,
+                              Align::kRight};
+  Line header = {"suite", "case", "impl", "time/iter", "throughput"};
+  if (with_bytes) {
+    header.push_back("memory");
+    align.push_back(Align::kRight);
+  }
+  header.push_back("bitnet speed-up");
+  align.push_back(Align::kRight);
+  const size_t columns = header.size();
 
   const std::vector<std::optional<double>> speedups = bitnet_speedups(measurements);
   std::vector<Line> lines;
-  lines.push_back({"suite", "case", "impl", "time/iter", "throughput", "bitnet speed-up"});
+  lines.push_back(header);
   for (size_t index = 0; index < measurements.size(); ++index) {
     const Measurement& row = measurements[index];
-    const double per_second =
-        row.ns_per_iter > 0 ? row.items_per_iter / (row.ns_per_iter * 1e-9) : 0.0;
-    lines.push_back({row.suite, row.case_name, row.impl, format_duration(row.ns_per_iter),
-                     format_throughput(per_second, row.unit),
-                     speedups[index] ? fmt::format("{:.2f}x", *speedups[index]) : "-"});
+    const double seconds = row.ns_per_iter * 1e-9;
+    const double per_second = row.ns_per_iter > 0 ? row.items_per_iter / seconds : 0.0;
+    Line line = {row.suite, row.case_name, row.impl, format_duration(row.ns_per_iter),
+                 format_throughput(per_second, row.unit)};
+    if (with_bytes) {
+      line.push_back(row.bytes_per_iter > 0 && row.ns_per_iter > 0
+                         ? format_throughput(row.bytes_per_iter / seconds, Unit::kBytes)
+                         : "-");
+    }
+    line.push_back(speedups[index] ? fmt::format("{:.2f}x", *speedups[index]) : "-");
+    lines.push_back(std::move(line));
   }
 
-  std::array<size_t, kColumns> widths{};
+  std::vector<size_t> widths(columns, 0);
   for (const Line& line : lines) {
-    for (size_t column = 0; column < kColumns; ++column) {
+    for (size_t column = 0; column < columns; ++column) {
       widths[column] = std::max(widths[column], display_width(line[column]));
     }
   }
 
   std::string table;
   for (size_t line_index = 0; line_index < lines.size(); ++line_index) {
-    for (size_t column = 0; column < kColumns; ++column) {
+    for (size_t column = 0; column < columns; ++column) {
       if (column > 0) table += "  ";
-      table += pad(lines[line_index][column], widths[column], kAlign[column]);
+      table += pad(lines[line_index][column], widths[column], align[column]);
     }
     table += '\n';
     if (line_index == 0) {
-      size_t total = 2 * (kColumns - 1);
+      size_t total = 2 * (columns - 1);
       for (const size_t width : widths) total += width;
       table += std::string(total, '-') + '\n';
     }
@@ -159,7 +176,8 @@ std::string format_json(const std::vector<Measurement>& measurements) {
                      {"impl", row.impl},
                      {"ns_per_iter", row.ns_per_iter},
                      {"items_per_iter", row.items_per_iter},
-                     {"unit", unit_name(row.unit)}});
+                     {"unit", unit_name(row.unit)},
+                     {"bytes_per_iter", row.bytes_per_iter}});
   }
   return array.dump(2) + '\n';
 }

@@ -26,11 +26,13 @@ namespace bitnet::bench {
 // Display width of UTF-8 text in terminal columns (one per code point; no wide characters here).
 [[nodiscard]] size_t display_width(std::string_view text) noexcept;
 
-// The table: suite, case, impl, time/iter, throughput, bitnet speed-up; one line per measurement,
+// The table: suite, case, impl, time/iter, throughput, [memory,] bitnet speed-up; one line per
+// measurement (the memory column, bytes per second, only when some row counts its bytes),
 // every line the same display width, text columns left-aligned and numbers right-aligned.
 [[nodiscard]] std::string format_table(const std::vector<Measurement>& measurements);
 
-// A JSON array of {"suite", "case", "impl", "ns_per_iter", "items_per_iter", "unit"} objects.
+// A JSON array of {"suite", "case", "impl", "ns_per_iter", "items_per_iter", "unit",
+// "bytes_per_iter"} objects (bytes_per_iter 0 where not counted).
 [[nodiscard]] std::string format_json(const std::vector<Measurement>& measurements);
 
 }  // namespace bitnet::bench

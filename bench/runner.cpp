@@ -124,7 +124,7 @@ std::vector<Measurement> run_suites(const std::vector<const Suite*>& suites,
       for (size_t index = 0; index < rows.size(); ++index) {
         measurements.push_back(Measurement{suite->name, spec.name, rows[index].impl,
                                            median(samples[index]), rows[index].items_per_iter,
-                                           rows[index].unit});
+                                           rows[index].unit, rows[index].bytes_per_iter});
       }
     }
   }

@@ -34,6 +34,7 @@ struct Measurement {
   double ns_per_iter = 0;  // median over samples
   double items_per_iter = 0;
   Unit unit = Unit::kItems;
+  double bytes_per_iter = 0;  // Row::bytes_per_iter
 };
 
 // What the runner is doing, for a progress line. sample is 0 while calibrating.

@@ -1,6 +1,9 @@
 // Suite `ops`: the public tensor ops against hand-written loops, OpenBLAS and memcpy on the same
 // data. Baselines write into preallocated outputs; our rows go through the public API as users
 // call it (allocating the result), except add_16m, which measures the kernel's bandwidth alone.
+// The plain loops and memcpy run on one thread, ours on all of them; the `bitnet_1t` rows run ours
+// on one thread too, so that the SIMD gain (naive_loop / bitnet_1t) shows apart from the threading
+// gain (bitnet_1t / bitnet). matmul_* has none: OpenBLAS runs both of its rows threaded.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -38,6 +41,7 @@ std::vector<Row> binary_rows(BinaryOp op, const Shape& b_shape, Combine combine)
     Tensor result = binary(op, data->a, data->b);
     do_not_optimize(result);
   }));
+  rows.push_back(on_one_thread(rows.front()));
   // The baseline captures raw pointers (kept alive by `data`) so its loop calls nothing.
   const float* a = data->a.data_as<float>();
   const float* b = data->b.data_as<float>();
@@ -71,6 +75,7 @@ std::vector<Row> sum_rows() {
     Tensor total = sum(*x);
     do_not_optimize(total);
   }));
+  rows.push_back(on_one_thread(rows.front()));
   const float* values = x->data_as<float>();
   const int64_t count = x->numel();
   rows.push_back(make_row("naive_loop", items, Unit::kItems, [x, values, count] {
@@ -96,6 +101,7 @@ std::vector<Row> softmax_rows() {
     Tensor result = softmax(data->x, -1);
     do_not_optimize(result);
   }));
+  rows.push_back(on_one_thread(rows.front()));
   const float* x = data->x.data_as<float>();
   float* out = data->out.data();
   rows.push_back(make_row("naive_loop", items, Unit::kItems, [data, x, out] {
@@ -168,6 +174,7 @@ std::vector<Row> add_16m_rows() {
     binary_out(BinaryOp::kAdd, data->a, data->b, data->out);
     clobber_memory();
   }));
+  rows.push_back(on_one_thread(rows.front()));
   // The copy reuses the add's buffers so that both rows touch the same pages.
   void* destination = data->out.data();
   const void* source = data->a.data();

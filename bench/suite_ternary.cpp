@@ -10,18 +10,28 @@
 //   onednn_s8       oneDNN s8 x s8 -> s32 matmul on the quantized activations (compare bitnet_int)
 //   openblas_f32    cblas_sgemv / cblas_sgemm on f32 weights and activations
 //
-// Matmul cases count multiply-adds (m * k * n) as items, so ratios are time ratios. The streaming
-// case rotates over copies of the weights totalling >= 256 MiB per format, so every iteration
-// reads them from DRAM; its items are the weight bytes each format reads, and its `memory` row
-// reads the t2 copies with a plain loop: the bound those rows can reach.
+// Every row of a case counts the same items, multiply-adds (m * k * n), so ratios are time ratios.
+// Cases named `_l3` reuse one copy of the weights every iteration: whatever format fits stays in
+// the last-level cache (our t2 weights do; oneDNN's s8 and OpenBLAS's f32 copies of the larger
+// shapes do not), so they show compute speed, not decode speed. The streaming case rotates over
+// copies of the weights totalling >= 256 MiB per format, so every row reads its weights from DRAM
+// every iteration: decode claims come from it. Its rows also report the bytes each format reads
+// per second, and its `memory_<reader>` rows read the t2 copies with each reader of
+// bench/memory_readers.h: the best of them is the bound those rows can reach.
+//
+// Before it is timed, every row's result is checked: integer results equal ternary_matmul_int's;
+// f32 results of ternary_matmul within 1e-5 of the largest magnitude of the same rescale done in
+// double; OpenBLAS's f32 product (unquantized activations) within a normalised mean squared error
+// of 1e-8 of the double product of the same f32 values.
 #include <algorithm>
-#include <atomic>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "bench/memory_readers.h"
 #include "bench/onednn_baseline.h"
 #include "bench/openblas_baseline.h"
 #include "bench/suites.h"
@@ -168,18 +178,69 @@ struct Turn {
   }
 };
 
-// A plain read of `bytes` (a multiple of 8) on all pool threads: the DRAM bound for a kernel that
-// reads the same bytes. The loop vectorises; one atomic add per chunk publishes the sums.
-uint64_t read_all(const uint8_t* bytes, int64_t count) {
-  std::atomic<uint64_t> total{0};
-  // reinterpret_cast: callers pass 8-byte aligned buffers (allocations or packed tensors).
-  const auto* words = reinterpret_cast<const uint64_t*>(bytes);
-  parallel_for(0, count / 8, 1 << 16, [&](int64_t begin, int64_t end) {
-    uint64_t sum = 0;
-    for (int64_t index = begin; index < end; ++index) sum += words[index];
-    total.fetch_add(sum, std::memory_order_relaxed);
-  });
-  return total.load(std::memory_order_relaxed);
+// The f32 result of ternary_matmul (`actual`, [n, m]) against the integer reference rescaled in
+// double: y = acc * w_scale / x_scale. Only rounding may differ: within 1e-5 of the largest.
+void check_rescaled(const Tensor& expected, const QuantizedActivations& x, double weight_scale,
+                    const Tensor& actual, const std::string& impl, const MatmulShape& shape) {
+  const auto* accumulations = expected.data_as<int32_t>();
+  const auto* x_scales = x.scales.data_as<float>();
+  const auto* values = actual.data_as<float>();
+  std::vector<double> reference(static_cast<size_t>(shape.n * shape.m));
+  double largest = 0;
+  for (int64_t token = 0; token < shape.n; ++token) {
+    for (int64_t row = 0; row < shape.m; ++row) {
+      const size_t index = static_cast<size_t>(token * shape.m + row);
+      reference[index] = accumulations[index] * weight_scale / x_scales[token];
+      largest = std::max(largest, std::abs(reference[index]));
+    }
+  }
+  for (size_t index = 0; index < reference.size(); ++index) {
+    if (!(std::abs(values[index] - reference[index]) <= 1e-5 * largest)) {
+      raise(ErrorKind::kInternal,
+            "bench ternary: {} differs from the rescaled reference at [{}] ({} vs {}, largest {}), "
+            "m={} k={} n={}",
+            impl, index, values[index], reference[index], largest, shape.m, shape.k, shape.n);
+    }
+  }
+}
+
+// OpenBLAS's f32 product against the same product in double: normalised mean squared error
+// sum((a - b)^2) / sum(b^2) at most 1e-8 (f32 accumulation over k terms rounds far below that).
+// Up to 4 tokens spread over the batch are checked: the double product of all 512 would take
+// longer than the case.
+void check_f32_product(const MatmulData& data, const std::vector<float>& actual) {
+  const auto [m, k, n] = data.shape;
+  const auto* x = data.x.data_as<float>();
+  const std::vector<float>& weights = data.weights_f32[0];
+  double error = 0;
+  double norm = 0;
+  const int64_t step = std::max<int64_t>(1, n / 4);
+  for (int64_t token = 0; token < n; token += step) {
+    for (int64_t row = 0; row < m; ++row) {
+      double sum = 0;
+      for (int64_t column = 0; column < k; ++column) {
+        sum += static_cast<double>(weights[static_cast<size_t>(row * k + column)]) *
+               x[token * k + column];
+      }
+      const double difference = actual[static_cast<size_t>(token * m + row)] - sum;
+      error += difference * difference;
+      norm += sum * sum;
+    }
+  }
+  if (!(error <= 1e-8 * norm)) {
+    raise(ErrorKind::kInternal,
+          "bench ternary: openblas_f32 differs from the double product: normalised squared error "
+          "{} (limit 1e-8), m={} k={} n={}",
+          error / norm, m, k, n);
+  }
+}
+
+// A row of the case: every row counts the case's multiply-adds; streaming rows also their bytes.
+template <typename Body>
+Row case_row(std::string impl, double multiply_adds, double bytes, Body body) {
+  Row row = make_row(std::move(impl), multiply_adds, Unit::kItems, std::move(body));
+  row.bytes_per_iter = bytes;
+  return row;
 }
 
 std::vector<Row> matmul_rows(const MatmulShape& shape, bool stream) {
@@ -187,61 +248,68 @@ std::vector<Row> matmul_rows(const MatmulShape& shape, bool stream) {
   const auto [m, k, n] = shape;
   const double multiply_adds =
       static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
-  // Streaming rows count the weight bytes each format reads; the others count multiply-adds.
-  const Unit unit = stream ? Unit::kBytes : Unit::kItems;
-  const auto t2_items = stream ? static_cast<double>(packed_bytes(data->t2[0])) : multiply_adds;
-  const auto t1_items = stream ? static_cast<double>(packed_bytes(data->t1[0])) : multiply_adds;
+  // Bytes of weights each format reads per iteration, reported where they come from DRAM.
+  const auto weight_bytes = [stream](double bytes) { return stream ? bytes : 0.0; };
+  const double t2_bytes = weight_bytes(static_cast<double>(packed_bytes(data->t2[0])));
+  const double t1_bytes = weight_bytes(static_cast<double>(packed_bytes(data->t1[0])));
+  const double weight_scale = data->t2[0].scales().data_as<float>()[0];
 
   const Tensor expected = ternary_matmul_int(data->x_t2, data->t2[0]);
+  const auto as_vector = [n, m](const Tensor& result) {
+    return std::vector<int32_t>(result.data_as<int32_t>(), result.data_as<int32_t>() + n * m);
+  };
   std::vector<Row> rows;
-  rows.push_back(make_row(std::string(kBitnetImpl), t2_items, unit,
+  check_rescaled(expected, data->x_t2, weight_scale, ternary_matmul(data->x, data->t2[0]),
+                 std::string(kBitnetImpl), shape);
+  rows.push_back(case_row(std::string(kBitnetImpl), multiply_adds, t2_bytes,
                           [data, turn = Turn{data->t2.size()}]() mutable {
                             Tensor y = ternary_matmul(data->x, data->t2[turn()]);
                             do_not_optimize(y);
                           }));
-  rows.push_back(
-      make_row("bitnet_int", t2_items, unit, [data, turn = Turn{data->t2.size()}]() mutable {
-        Tensor y = ternary_matmul_int(data->x_t2, data->t2[turn()]);
-        do_not_optimize(y);
-      }));
+  rows.push_back(case_row("bitnet_int", multiply_adds, t2_bytes,
+                          [data, turn = Turn{data->t2.size()}]() mutable {
+                            Tensor y = ternary_matmul_int(data->x_t2, data->t2[turn()]);
+                            do_not_optimize(y);
+                          }));
   for (const cpu::Isa isa : cpu::available_isas()) {
     if (isa == cpu::Isa::kScalar && multiply_adds > kScalarMaxMultiplyAdds) continue;
     const cpu::CpuKernels& table = cpu::kernels_for(isa);
     const std::string impl = "bitnet_" + std::string(cpu::isa_name(isa));
-    const Tensor result = run_level(table, *data, 0);
-    check_equal(expected,
-                std::vector<int32_t>(result.data_as<int32_t>(), result.data_as<int32_t>() + n * m),
-                impl, shape);
-    rows.push_back(
-        make_row(impl, t2_items, unit, [data, &table, turn = Turn{data->t2.size()}]() mutable {
-          Tensor y = run_level(table, *data, turn());
-          do_not_optimize(y);
-        }));
+    check_equal(expected, as_vector(run_level(table, *data, 0)), impl, shape);
+    rows.push_back(case_row(impl, multiply_adds, t2_bytes,
+                            [data, &table, turn = Turn{data->t2.size()}]() mutable {
+                              Tensor y = run_level(table, *data, turn());
+                              do_not_optimize(y);
+                            }));
   }
   {
     const QuantizedActivations x_t1 = quantize_activations(data->x, data->t1[0].padded_cols());
-    const Tensor result = ternary_matmul_int(x_t1, data->t1[0]);
-    check_equal(expected,
-                std::vector<int32_t>(result.data_as<int32_t>(), result.data_as<int32_t>() + n * m),
-                "bitnet_t1", shape);
+    check_equal(expected, as_vector(ternary_matmul_int(x_t1, data->t1[0])), "bitnet_t1", shape);
+    check_rescaled(expected, x_t1, weight_scale, ternary_matmul(data->x, data->t1[0]), "bitnet_t1",
+                   shape);
   }
-  rows.push_back(
-      make_row("bitnet_t1", t1_items, unit, [data, turn = Turn{data->t1.size()}]() mutable {
-        Tensor y = ternary_matmul(data->x, data->t1[turn()]);
-        do_not_optimize(y);
-      }));
+  rows.push_back(case_row("bitnet_t1", multiply_adds, t1_bytes,
+                          [data, turn = Turn{data->t1.size()}]() mutable {
+                            Tensor y = ternary_matmul(data->x, data->t1[turn()]);
+                            do_not_optimize(y);
+                          }));
   if (data->onednn) {
     data->onednn->run(0, data->x_codes.data(), data->out.data());
     check_equal(expected, data->out, "onednn_s8", shape);
-    const auto items = stream ? static_cast<double>(data->onednn->weight_bytes()) : multiply_adds;
     const auto copies = static_cast<size_t>(copies_for(m * k, stream));
-    rows.push_back(make_row("onednn_s8", items, unit, [data, turn = Turn{copies}]() mutable {
-      data->onednn->run(static_cast<int>(turn()), data->x_codes.data(), data->out.data());
-      clobber_memory();
-    }));
+    rows.push_back(case_row(
+        "onednn_s8", multiply_adds, weight_bytes(static_cast<double>(data->onednn->weight_bytes())),
+        [data, turn = Turn{copies}]() mutable {
+          data->onednn->run(static_cast<int>(turn()), data->x_codes.data(), data->out.data());
+          clobber_memory();
+        }));
   }
-  const auto f32_items = stream ? static_cast<double>(m * k) * sizeof(float) : multiply_adds;
-  Row openblas_row = make_row("openblas_f32", f32_items, unit,
+  openblas_linear(m, n, k, data->weights_f32[0].data(), data->x.data_as<float>(),
+                  data->out_f32.data());
+  openblas_settle();
+  check_f32_product(*data, data->out_f32);
+  Row openblas_row = case_row("openblas_f32", multiply_adds,
+                              weight_bytes(static_cast<double>(m * k) * sizeof(float)),
                               [data, turn = Turn{data->weights_f32.size()}]() mutable {
                                 openblas_linear(data->shape.m, data->shape.n, data->shape.k,
                                                 data->weights_f32[turn()].data(),
@@ -251,20 +319,24 @@ std::vector<Row> matmul_rows(const MatmulShape& shape, bool stream) {
   openblas_row.settle = openblas_settle;
   rows.push_back(std::move(openblas_row));
   if (stream) {
-    rows.push_back(
-        make_row("memory", t2_items, unit, [data, turn = Turn{data->t2.size()}]() mutable {
-          const TernaryTensor& weights = data->t2[turn()];
-          do_not_optimize(read_all(static_cast<const uint8_t*>(weights.packed().data()),
-                                   packed_bytes(weights)));
-        }));
+    for (const MemoryReader& reader : memory_readers()) {
+      rows.push_back(case_row(std::string("memory_") + reader.name, multiply_adds, t2_bytes,
+                              [data, reader, turn = Turn{data->t2.size()}]() mutable {
+                                const TernaryTensor& weights = data->t2[turn()];
+                                do_not_optimize(reader.read(
+                                    static_cast<const uint8_t*>(weights.packed().data()),
+                                    packed_bytes(weights)));
+                              }));
+    }
   }
   return rows;
 }
 
+// `_l3`: one copy of the weights, reused every iteration (see the top of this file).
 std::string matmul_case_name(const MatmulShape& shape) {
-  if (shape.n == 1) return "gemv_" + std::to_string(shape.m) + "x" + std::to_string(shape.k);
-  return "gemm_" + std::to_string(shape.m) + "x" + std::to_string(shape.k) + "x" +
-         std::to_string(shape.n);
+  const std::string mk = std::to_string(shape.m) + "x" + std::to_string(shape.k);
+  if (shape.n == 1) return "gemv_" + mk + "_l3";
+  return "gemm_" + mk + "x" + std::to_string(shape.n) + "_l3";
 }
 
 CaseSpec matmul_case(const MatmulShape& shape) {
@@ -277,19 +349,26 @@ CaseSpec stream_case(int64_t m, int64_t k) {
           }};
 }
 
-// A plain streaming read of 512 MiB, sixteen times the L3: the machine's DRAM read bandwidth.
+// A streaming read of 512 MiB, sixteen times the L3, by every reader of bench/memory_readers.h:
+// the best of them is the machine's DRAM read bandwidth in this run.
 CaseSpec dram_read_case() {
-  return {"dram_read", [] {
-            constexpr int64_t kBytes = int64_t{512} << 20;
-            auto buffer = std::make_shared<std::vector<uint64_t>>(kBytes / 8);
-            // Distinct values, so that no page is the shared zero page.
-            for (size_t index = 0; index < buffer->size(); ++index) (*buffer)[index] = index;
-            std::vector<Row> rows;
-            rows.push_back(make_row("memory", kBytes, Unit::kBytes, [buffer] {
-              do_not_optimize(read_all(reinterpret_cast<const uint8_t*>(buffer->data()), kBytes));
-            }));
-            return rows;
-          }};
+  return {
+      "dram_read", [] {
+        constexpr int64_t kBytes = int64_t{512} << 20;
+        // A tensor: 64-byte aligned, as the wide readers need.
+        const Tensor buffer = Tensor::empty({kBytes / 8}, DType::kI64);
+        auto* words = buffer.data_as<int64_t>();
+        // Distinct values, so that no page is the shared zero page.
+        for (int64_t index = 0; index < kBytes / 8; ++index) words[index] = index;
+        std::vector<Row> rows;
+        for (const MemoryReader& reader : memory_readers()) {
+          rows.push_back(make_row(
+              std::string("memory_") + reader.name, kBytes, Unit::kBytes, [buffer, reader] {
+                do_not_optimize(reader.read(static_cast<const uint8_t*>(buffer.data()), kBytes));
+              }));
+        }
+        return rows;
+      }};
 }
 
 }  // namespace

@@ -248,14 +248,35 @@ TEST(BenchReport, JsonFieldNames) {
   ASSERT_TRUE(parsed.is_array());
   ASSERT_EQ(parsed.size(), 1u);
   const nlohmann::json& object = parsed[0];
-  EXPECT_EQ(object.size(), 6u);
+  EXPECT_EQ(object.size(), 7u);
   EXPECT_EQ(object.at("suite"), "fake");
   EXPECT_EQ(object.at("case"), "add_16m");
   EXPECT_EQ(object.at("impl"), "memcpy");
   EXPECT_DOUBLE_EQ(object.at("ns_per_iter").get<double>(), 2e6);
   EXPECT_DOUBLE_EQ(object.at("items_per_iter").get<double>(), 1.5e8);
   EXPECT_EQ(object.at("unit"), "bytes");
+  EXPECT_DOUBLE_EQ(object.at("bytes_per_iter").get<double>(), 0);
   EXPECT_EQ(nlohmann::json::parse(format_json({})), nlohmann::json::array());
+}
+
+// Rows of a streaming case count the same items; the bytes each reads show in their own column,
+// and the speed-up stays a time ratio.
+TEST(BenchReport, MemoryColumnOnlyWhenRowsCountBytes) {
+  std::vector<Measurement> rows = {measurement("gemv_stream", "bitnet", 1e6, 5e7),
+                                   measurement("gemv_stream", "onednn_s8", 3e6, 5e7)};
+  rows[0].bytes_per_iter = 1.5e7;  // 15 GB/s
+  rows[1].bytes_per_iter = 6e7;    // 20 GB/s
+  const std::vector<std::string> lines = split_lines(format_table(rows));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_NE(lines[0].find("memory"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[2].find("15.0 GB/s"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[3].find("20.0 GB/s"), std::string::npos) << lines[3];
+  EXPECT_NE(lines[3].find("3.00x"), std::string::npos) << lines[3];
+  const nlohmann::json parsed = nlohmann::json::parse(format_json(rows));
+  EXPECT_DOUBLE_EQ(parsed[1].at("bytes_per_iter").get<double>(), 6e7);
+
+  rows[0].bytes_per_iter = rows[1].bytes_per_iter = 0;
+  EXPECT_EQ(split_lines(format_table(rows))[0].find("memory"), std::string::npos);
 }
 
 }  // namespace

@@ -113,7 +113,7 @@ Command add_bench_command(CLI::App& parent) {
   command->add_flag("--quick", options->quick, "Shorter samples and fewer of them (~1 minute)");
   command->add_flag("--json", options->json,
                     "Print only a JSON array of {suite, case, impl, ns_per_iter, items_per_iter, "
-                    "unit} to stdout");
+                    "unit, bytes_per_iter} to stdout");
   return Command{command, [registry, options] { return run_bench(*registry, *options); }};
 }
 
