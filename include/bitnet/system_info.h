@@ -29,10 +29,13 @@ struct CpuFeatures {
   bool fp16 = false;     // half-precision arithmetic, not only conversion
 };
 
-// One level of the data-cache hierarchy. size_bytes is 0 when the level is absent or unknown.
+// One level of the data-cache hierarchy. size_bytes is 0 when no source describes the level.
 struct CacheLevel {
   uint64_t size_bytes = 0;  // one instance
   int instances = 0;        // how many such caches the machine has (e.g. one L2 per core)
+  // Where the size came from: "cpuinfo", "sysfs" or "cpuid" (tried in that order); empty when
+  // none of them knew it.
+  std::string source;
 };
 
 struct CpuInfo {

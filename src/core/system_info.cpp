@@ -2,7 +2,11 @@
 // 11): swapping the detection library touches nothing else.
 #include "bitnet/system_info.h"
 
+#include <algorithm>
+
 #include <cpuinfo.h>
+
+#include "core/cache_detection.h"
 
 #if defined(__aarch64__) && defined(__linux__)
 #include <asm/hwcap.h>
@@ -30,7 +34,28 @@ CacheLevel cache_level(const cpuinfo_cache* first, uint32_t count) {
   if (first == nullptr || count == 0) return level;
   level.size_bytes = first->size;
   level.instances = static_cast<int>(count);
+  level.source = "cpuinfo";
   return level;
+}
+
+// cpuinfo finds no cache descriptors on some virtual machines: ask sysfs, then CPUID.
+CacheLevel with_fallbacks(CacheLevel level, int number, int logical_processors) {
+  if (level.size_bytes != 0) return level;
+  level = detail::cache_from_sysfs("/sys/devices/system/cpu", number, logical_processors);
+  if (level.size_bytes != 0) {
+    level.source = "sysfs";
+    return level;
+  }
+  level = detail::cache_from_cpuid(number, logical_processors);
+  if (level.size_bytes != 0) level.source = "cpuid";
+  return level;
+}
+
+void fill_caches(CpuInfo& info) {
+  const int processors = std::max(1, info.logical_processors);
+  info.l1d = with_fallbacks(info.l1d, 1, processors);
+  info.l2 = with_fallbacks(info.l2, 2, processors);
+  info.l3 = with_fallbacks(info.l3, 3, processors);
 }
 
 // The instruction-set bits the Linux kernel passes to every arm64 process (getauxval), for when
@@ -53,6 +78,7 @@ CpuInfo detect() {
   // except on arm64 Linux, where the kernel's hardware capability bits still name them.
   if (!cpuinfo_initialize()) {
     features_from_hwcap(info.features);
+    fill_caches(info);
     return info;
   }
   info.detected = true;
@@ -81,6 +107,7 @@ CpuInfo detect() {
   info.l1d = cache_level(cpuinfo_get_l1d_cache(0), cpuinfo_get_l1d_caches_count());
   info.l2 = cache_level(cpuinfo_get_l2_cache(0), cpuinfo_get_l2_caches_count());
   info.l3 = cache_level(cpuinfo_get_l3_cache(0), cpuinfo_get_l3_caches_count());
+  fill_caches(info);
   return info;
 }
 

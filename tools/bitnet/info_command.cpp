@@ -27,8 +27,10 @@ std::string format_bytes(uint64_t bytes) {
 }
 
 std::string format_cache(std::string_view name, const CacheLevel& level) {
-  if (level.size_bytes == 0) return fmt::format("{} none", name);
-  return fmt::format("{} {} x{}", name, format_bytes(level.size_bytes), level.instances);
+  if (level.size_bytes == 0) return fmt::format("{} unknown", name);
+  // The fallbacks are named: a size read off sysfs or CPUID on a VM deserves a second look.
+  const std::string source = level.source == "cpuinfo" ? "" : fmt::format(" ({})", level.source);
+  return fmt::format("{} {} x{}{}", name, format_bytes(level.size_bytes), level.instances, source);
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
