@@ -1,6 +1,6 @@
 // oneDNN's int8 matmul, a baseline for the ternary matmul. This adapter is the only file that
-// includes oneDNN's headers (STYLE.md rule 11). Built without oneDNN (BITNET_HAVE_ONEDNN=0), it
-// reports itself unavailable and suites skip its rows.
+// includes oneDNN's headers (docs/ARCHITECTURE.md, rule 7). Built without oneDNN
+// (BITNET_HAVE_ONEDNN=0), it reports itself unavailable and suites skip its rows.
 #pragma once
 
 #include <cstdint>

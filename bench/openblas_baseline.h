@@ -1,5 +1,5 @@
 // OpenBLAS called directly, as a baseline for our own matmul. This adapter is the only bench file
-// that includes <cblas.h> (STYLE.md rule 11).
+// that includes <cblas.h> (docs/ARCHITECTURE.md, rule 7).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// Host detection through cpuinfo. This is the only file that includes <cpuinfo.h> (STYLE.md rule
-// 11): swapping the detection library touches nothing else.
+// Host detection through cpuinfo. This is the only file that includes <cpuinfo.h>
+// (docs/ARCHITECTURE.md, rule 7): swapping the detection library touches nothing else.
 #include "bitnet/system_info.h"
 
 #include <algorithm>

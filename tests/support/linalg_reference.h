@@ -484,9 +484,9 @@ inline std::vector<std::vector<double>> unstack_vectors(const Tensor& tensor) {
   return vectors;
 }
 
-// The size list of the tests: TESTING.md's and the issue's, with how many random matrices each
-// gets: 100 up to 64; 6 at 200 and 2 at 257, whose O(n^3) reference checks in plain loops would
-// otherwise dominate the run (ASan included).
+// The size list of the tests (docs/TESTING.md, "Test patterns"), with how many random matrices
+// each gets: 100 up to 64; 6 at 200 and 2 at 257, whose O(n^3) reference checks in plain loops
+// would otherwise dominate the run (ASan included).
 struct SizeCount {
   int64_t size;
   int64_t count;
