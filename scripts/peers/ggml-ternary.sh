@@ -11,7 +11,7 @@
 #   5. prints the table of the docs (times in µs, ratio = ours / ggml's) from steps 3 and 4.
 #
 # Usage: scripts/peers/ggml-ternary.sh GGML_DIR [THREADS] [BITNET_BINARY]
-#   GGML_DIR        a checkout of github.com/ggml-org/ggml (any commit with TQ1_0/TQ2_0)
+#   GGML_DIR        a checkout of ggml-org/ggml (any commit with TQ1_0/TQ2_0)
 #   THREADS         threads for ggml and bitnet (default: nproc)
 #   BITNET_BINARY   our CLI (default: $BITNET_BIN, else build/release/tools/bitnet/bitnet)
 # Environment: GGML_BUILD_DIR (scratch build, default ${TMPDIR:-/tmp}/bitnet-peer-ggml-build),
