@@ -62,3 +62,7 @@ if(BITNET_DNNL_INCLUDE_DIR AND BITNET_DNNL_LIBRARY)
 else()
   message(STATUS "oneDNN not found (install libdnnl-dev): benchmark rows onednn_s8 skipped")
 endif()
+
+# PCRE2 (Debian libpcre2-dev, 8-bit, with Unicode properties and JIT): the tokenizers'
+# pre-tokenizer patterns, reached only from src/tokenizer/pcre2_regex.cpp.
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)

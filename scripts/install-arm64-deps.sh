@@ -12,7 +12,7 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 fi
 packages=(g++-aarch64-linux-gnu qemu-user libopenblas-dev:arm64 liblapacke-dev:arm64
           libfmt-dev:arm64 libsleef-dev:arm64 libgtest-dev:arm64 libgmock-dev:arm64
-          libcpuinfo0:arm64)
+          libcpuinfo0:arm64 libpcre2-dev:arm64)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -5,7 +5,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libopenblas-dev liblapacke-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev libfmt-dev nlohmann-json3-dev
+  libcli11-dev libfmt-dev nlohmann-json3-dev libpcre2-dev
   libcpuinfo-dev libsleef-dev
   libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev
   libdnnl-dev

@@ -1,0 +1,56 @@
+// What a loaded tokenizer holds. Loaders describe a tokenizer as a ByteLevelBpeSpec (tokens in id
+// order with their kinds, merges in rank order, the special ids) and build_byte_level_bpe checks it
+// and builds the lookup structures, so every loader gets the same validation and messages.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bitnet/tokenizer.h"
+#include "tokenizer/added_tokens.h"
+#include "tokenizer/byte_pair_merger.h"
+#include "tokenizer/pre_tokenizer.h"
+#include "tokenizer/vocabulary.h"
+#include "tokenizer/word_cache.h"
+
+namespace bitnet::tokenizer_detail {
+
+struct TokenizerData {
+  std::string model_name;
+  Vocabulary vocabulary;
+  BytePairMerger merger;
+  std::optional<PreTokenizer> pre_tokenizer;
+  AddedTokenMatcher added_tokens;
+  std::optional<int32_t> bos;
+  std::optional<int32_t> eos;
+  std::optional<int32_t> eot;
+  std::optional<int32_t> pad;
+  bool add_bos = false;
+  bool add_eos = false;
+  // A piece that is a token of its own is not merged (Hugging Face's ignore_merges; LLaMA-3).
+  bool ignore_merges = false;
+  mutable WordCache cache;
+};
+
+struct ByteLevelBpeSpec {
+  std::string source;                                       // the file, for messages
+  std::vector<std::string> tokens;                          // stored (byte-level) text, by id
+  std::vector<TokenKind> kinds;                             // by id
+  std::vector<std::pair<std::string, std::string>> merges;  // stored texts, by rank
+  std::optional<int32_t> bos;
+  std::optional<int32_t> eos;
+  std::optional<int32_t> eot;
+  std::optional<int32_t> pad;
+  bool add_bos = false;
+  bool add_eos = false;
+  bool ignore_merges = false;
+};
+
+// Checks `spec` (every merge's parts and result in the vocabulary, a token for each of the 256
+// bytes, special ids in range) and builds the LLaMA-3 byte-level BPE tokenizer. Throws Error
+// naming spec.source and the offending token or merge.
+[[nodiscard]] std::shared_ptr<const TokenizerData> build_byte_level_bpe(ByteLevelBpeSpec spec);
+
+}  // namespace bitnet::tokenizer_detail
