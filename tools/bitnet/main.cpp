@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
 
   std::vector<bitnet::cli::Command> commands;
   commands.push_back(bitnet::cli::add_info_command(app));
+  commands.push_back(bitnet::cli::add_tokenize_command(app));
+  commands.push_back(bitnet::cli::add_detokenize_command(app));
 #if BITNET_WITH_BENCH
   commands.push_back(bitnet::cli::add_bench_command(app));
   commands.push_back(bitnet::cli::add_alloc_worker_command(app));

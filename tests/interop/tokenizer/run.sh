@@ -6,13 +6,15 @@
 #   3. the package's own encoder and @huggingface/tokenizers loading the exported tokenizer.json
 #      must agree on every id and decoded text (oracles.mjs), which proves the export;
 #   4. ours, loaded from the tokenizer.json and from the GGUF file, must give the same ids and
-#      texts, round-trip valid UTF-8 and stream-decode without splitting a character.
-# Usage: run.sh TOKENIZER_INTEROP_BINARY
+#      texts, round-trip valid UTF-8 and stream-decode without splitting a character;
+#   5. with BITNET_CLI, `bitnet tokenize` and `bitnet detokenize` agree with the package too.
+# Usage: run.sh TOKENIZER_INTEROP_BINARY [BITNET_CLI]
 # An oracle that cannot run is a failure: missing node/npm or an install that fails (offline) exits
 # 1 with the reason. A developer without a network may set BITNET_ALLOW_ORACLE_SKIP=1 to have CTest
 # report the test as skipped (exit 77) instead; CI never sets it and fails on any skipped test.
 set -euo pipefail
 tool=$1
+cli=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 
 skip() {
@@ -51,4 +53,26 @@ node "$work/oracles.mjs" "$work/llama3" "$work/corpus.json" "$work/expected.json
 
 # 4. Ours must agree with them.
 "$tool" check "$work/llama3" "$work/llama3/llama3.gguf" "$work/corpus.json" "$work/expected.json"
+# 5. The command line.
+if [ -n "$cli" ]; then
+  text=$'Hello world! <|eot_id|>\n\t\xf0\x9f\xa6\x99 it\'s 12345'
+  oracle() {
+    (cd "$work" && node --input-type=module -e "
+      import t from 'llama3-tokenizer-js';
+      const ids = t.encode(process.argv[1], { bos: $1, eos: false });
+      console.log($2);" "$text")
+  }
+  for source in "--model $work/llama3/llama3.gguf" "--tokenizer $work/llama3"; do
+    # The package always reads special tokens in text, as --parse-special does.
+    ours=$("$cli" tokenize $source --parse-special --text "$text")
+    theirs=$(oracle true "ids.join(',')")
+    [ "$ours" = "$theirs" ] || { echo "FAIL: bitnet tokenize $source: $ours, expected $theirs" >&2; exit 1; }
+    ours=$("$cli" tokenize $source --parse-special --no-bos --json --text "$text")
+    theirs=$(oracle false "JSON.stringify({ ids }).replaceAll(',', ', ').replace(':', ': ')")
+    [ "$ours" = "$theirs" ] || { echo "FAIL: bitnet tokenize --json $source: $ours, expected $theirs" >&2; exit 1; }
+    decoded=$("$cli" detokenize $source --ids "$(oracle false "ids.join(',')")")
+    [ "$decoded" = "$text" ] || { echo "FAIL: bitnet detokenize $source gave '$decoded'" >&2; exit 1; }
+  done
+  echo "ok: bitnet tokenize and detokenize agree with llama3-tokenizer-js (GGUF and tokenizer.json)"
+fi
 echo "PASS"
