@@ -1,12 +1,15 @@
 // Text to token ids and back, for the tokenizers BitNet b1.58 models use:
 //   - LLaMA-3 byte-level BPE (GGUF tokenizer.ggml.model = "gpt2" with tokenizer.ggml.pre =
-//     "llama-bpe" or "llama3", or a Hugging Face tokenizer.json whose model is BPE over ByteLevel).
+//     "llama-bpe" or "llama3", or a Hugging Face tokenizer.json whose model is BPE over ByteLevel);
+//   - LLaMA-2 SentencePiece BPE (GGUF tokenizer.ggml.model = "llama" with scores, or a
+//     tokenizer.json whose BPE model has byte fallback after the '▁' normalizer).
 //
 // Encoding follows Hugging Face tokenizers: added tokens are cut out of the text first (special
 // ones only when asked), the rest is split by the LLaMA-3 pre-tokenizer pattern (PCRE2 with Unicode
-// properties), each piece's UTF-8 bytes are merged by rank, and the beginning-of-text id is put in
-// front when the model asks for it. Decoding reassembles the bytes of all tokens and renders
-// invalid UTF-8 as U+FFFD per maximal invalid subsequence, as Rust's String::from_utf8_lossy does.
+// properties) and each piece's UTF-8 bytes are merged by rank, or for SentencePiece spaces become
+// '▁' and characters are merged; the beginning-of-text id is put in front when the model asks.
+// Decoding reassembles the bytes of all tokens and renders invalid UTF-8 as U+FFFD per maximal
+// invalid subsequence, as Rust's String::from_utf8_lossy does.
 //
 // A Tokenizer is immutable after loading and safe to use from several threads at once.
 #pragma once
@@ -93,8 +96,10 @@ class Tokenizer {
   // Whether encode() puts bos_id() in front (when EncodeOptions::add_bos is set).
   [[nodiscard]] bool adds_bos() const noexcept;
   [[nodiscard]] bool adds_eos() const noexcept;
-  // "llama3-bpe" for now: the model and pre-tokenizer this tokenizer was loaded as.
+  // "llama3-bpe" (byte-level BPE) or "llama-spm" (SentencePiece BPE).
   [[nodiscard]] std::string_view model_name() const noexcept;
+  // Whether decoding drops one leading space: the '▁' SentencePiece put in front of the text.
+  [[nodiscard]] bool strips_leading_space() const noexcept;
 
   explicit Tokenizer(std::shared_ptr<const tokenizer_detail::TokenizerData> data);
 
@@ -114,9 +119,11 @@ class StreamingDecoder {
   [[nodiscard]] std::string finish();
 
  private:
+  std::string strip_first_space(std::string text);
   const Tokenizer* tokenizer_;
   DecodeOptions options_;
-  std::string pending_;  // bytes that may still become a complete character
+  std::string pending_;   // bytes that may still become a complete character
+  bool started_ = false;  // whether any text has come out yet
 };
 
 }  // namespace bitnet

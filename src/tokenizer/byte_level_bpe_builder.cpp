@@ -10,15 +10,31 @@
 namespace bitnet::tokenizer_detail {
 namespace {
 
-void check_special_id(const ByteLevelBpeSpec& spec, std::string_view name,
+void check_special_id(const std::string& source, size_t vocab_size, std::string_view name,
                       const std::optional<int32_t>& id) {
-  if (id && (*id < 0 || *id >= static_cast<int32_t>(spec.tokens.size()))) {
+  if (id && (*id < 0 || *id >= static_cast<int64_t>(vocab_size))) {
     raise(ErrorKind::kInvalidArgument, "{}: {} id {} is outside the vocabulary of {} tokens",
-          spec.source, name, *id, spec.tokens.size());
+          source, name, *id, vocab_size);
   }
 }
 
 }  // namespace
+
+void check_special_ids(const std::string& source, size_t vocab_size,
+                       const std::optional<int32_t>& bos, const std::optional<int32_t>& eos,
+                       const std::optional<int32_t>& eot, const std::optional<int32_t>& pad,
+                       bool add_bos, bool add_eos) {
+  check_special_id(source, vocab_size, "bos", bos);
+  check_special_id(source, vocab_size, "eos", eos);
+  check_special_id(source, vocab_size, "eot", eot);
+  check_special_id(source, vocab_size, "pad", pad);
+  if (add_bos && !bos) {
+    raise(ErrorKind::kInvalidArgument, "{}: add_bos is set but there is no bos token", source);
+  }
+  if (add_eos && !eos) {
+    raise(ErrorKind::kInvalidArgument, "{}: add_eos is set but there is no eos token", source);
+  }
+}
 
 std::shared_ptr<const TokenizerData> build_byte_level_bpe(ByteLevelBpeSpec spec) {
   if (spec.tokens.empty())
@@ -31,16 +47,8 @@ std::shared_ptr<const TokenizerData> build_byte_level_bpe(ByteLevelBpeSpec spec)
     raise(ErrorKind::kInvalidArgument, "{}: {} token kinds for {} tokens", spec.source,
           spec.kinds.size(), spec.tokens.size());
   }
-  check_special_id(spec, "bos", spec.bos);
-  check_special_id(spec, "eos", spec.eos);
-  check_special_id(spec, "eot", spec.eot);
-  check_special_id(spec, "pad", spec.pad);
-  if (spec.add_bos && !spec.bos) {
-    raise(ErrorKind::kInvalidArgument, "{}: add_bos is set but there is no bos token", spec.source);
-  }
-  if (spec.add_eos && !spec.eos) {
-    raise(ErrorKind::kInvalidArgument, "{}: add_eos is set but there is no eos token", spec.source);
-  }
+  check_special_ids(spec.source, spec.tokens.size(), spec.bos, spec.eos, spec.eot, spec.pad,
+                    spec.add_bos, spec.add_eos);
 
   auto data = std::make_shared<TokenizerData>();
   data->model_name = "llama3-bpe";

@@ -39,16 +39,25 @@ const Merge* BytePairMerger::find(int32_t left, int32_t right) const {
 }
 
 void BytePairMerger::merge(std::string_view bytes, std::vector<int32_t>& out) const {
-  const auto count = static_cast<int32_t>(bytes.size());
-  std::vector<Symbol> symbols(bytes.size());
+  std::vector<int32_t> symbols(bytes.size());
+  for (size_t index = 0; index < bytes.size(); ++index) {
+    symbols[index] = byte_ids_[static_cast<uint8_t>(bytes[index])];
+  }
+  merge_symbols(symbols, out);
+}
+
+void BytePairMerger::merge_symbols(const std::vector<int32_t>& initial,
+                                   std::vector<int32_t>& out) const {
+  if (initial.empty()) return;
+  const auto count = static_cast<int32_t>(initial.size());
+  std::vector<Symbol> symbols(initial.size());
   for (int32_t index = 0; index < count; ++index) {
-    symbols[static_cast<size_t>(index)] = {
-        byte_ids_[static_cast<uint8_t>(bytes[static_cast<size_t>(index)])], index - 1,
-        index + 1 < count ? index + 1 : -1, true};
+    symbols[static_cast<size_t>(index)] = {initial[static_cast<size_t>(index)], index - 1,
+                                           index + 1 < count ? index + 1 : -1, true};
   }
 
   std::vector<Candidate> storage;
-  storage.reserve(bytes.size());
+  storage.reserve(initial.size());
   std::priority_queue<Candidate, std::vector<Candidate>, LaterCandidate> queue(LaterCandidate{},
                                                                                std::move(storage));
   const auto offer = [&](int32_t left, int32_t right) {

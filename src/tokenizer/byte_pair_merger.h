@@ -31,6 +31,8 @@ class BytePairMerger {
 
   // Appends the ids of `bytes` (not empty) after all merges to `out`.
   void merge(std::string_view bytes, std::vector<int32_t>& out) const;
+  // The same from initial symbols other than bytes (SentencePiece starts from characters).
+  void merge_symbols(const std::vector<int32_t>& symbols, std::vector<int32_t>& out) const;
 
   [[nodiscard]] size_t merge_count() const noexcept { return merges_.size(); }
 

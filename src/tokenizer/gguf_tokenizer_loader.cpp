@@ -49,6 +49,39 @@ std::vector<TokenKind> token_kinds(const GgufFile& file, size_t count) {
   return kinds;
 }
 
+// tokenizer.ggml.model = "llama": LLaMA-2's SentencePiece BPE with piece scores.
+Tokenizer sentence_piece_from_gguf(const GgufFile& file) {
+  if (file.contains("tokenizer.ggml.pre")) {
+    const std::string pre = file.get_string("tokenizer.ggml.pre");
+    if (pre != "default") {
+      raise(ErrorKind::kUnsupported,
+            "{}: pre-tokenizer '{}' is not supported with tokenizer model 'llama' (supported: "
+            "'default')",
+            file.path(), pre);
+    }
+  }
+  tokenizer_detail::SentencePieceSpec spec;
+  spec.source = file.path();
+  spec.tokens = file.get_strings("tokenizer.ggml.tokens");
+  spec.kinds = token_kinds(file, spec.tokens.size());
+  spec.scores = file.get_array<float>("tokenizer.ggml.scores");
+  if (spec.scores.size() != spec.tokens.size()) {
+    raise(ErrorKind::kInvalidArgument,
+          "{}: metadata 'tokenizer.ggml.scores' has {} scores for {} tokens", file.path(),
+          spec.scores.size(), spec.tokens.size());
+  }
+  spec.bos = optional_id(file, "tokenizer.ggml.bos_token_id");
+  spec.eos = optional_id(file, "tokenizer.ggml.eos_token_id");
+  spec.eot = optional_id(file, "tokenizer.ggml.eot_token_id");
+  spec.pad = optional_id(file, "tokenizer.ggml.padding_token_id");
+  spec.unknown = optional_id(file, "tokenizer.ggml.unknown_token_id");
+  // llama.cpp's defaults for SentencePiece models.
+  spec.add_bos = file.get_or<bool>("tokenizer.ggml.add_bos_token", true);
+  spec.add_eos = file.get_or<bool>("tokenizer.ggml.add_eos_token", false);
+  spec.add_space_prefix = file.get_or<bool>("tokenizer.ggml.add_space_prefix", true);
+  return Tokenizer(tokenizer_detail::build_sentence_piece(std::move(spec)));
+}
+
 }  // namespace
 
 Tokenizer Tokenizer::from_gguf(const std::string& path) {
@@ -61,10 +94,11 @@ Tokenizer Tokenizer::from_gguf(const GgufFile& file) {
           "{}: no tokenizer: metadata 'tokenizer.ggml.model' is missing", file.path());
   }
   const std::string model = file.get_string("tokenizer.ggml.model");
+  if (model == "llama") return sentence_piece_from_gguf(file);
   if (model != "gpt2") {
     raise(ErrorKind::kUnsupported,
           "{}: tokenizer model '{}' is not supported (supported: 'gpt2' byte-level BPE with "
-          "pre-tokenizer 'llama-bpe' or 'llama3')",
+          "pre-tokenizer 'llama-bpe' or 'llama3', 'llama' SentencePiece)",
           file.path(), model);
   }
   if (!file.contains("tokenizer.ggml.pre")) {

@@ -105,10 +105,6 @@ void check_model(const json& model, const std::string& name) {
             model[key].dump());
     }
   }
-  if (!is_false_or_missing(model, "byte_fallback")) {
-    raise(ErrorKind::kUnsupported,
-          "{}: BPE byte_fallback is not supported with a ByteLevel pre-tokenizer", name);
-  }
 }
 
 // The special tokens a post-processor puts before and after the text: a TemplateProcessing
@@ -158,7 +154,8 @@ std::optional<std::string> config_token(const json& config, const char* key) {
 
 // Tokens by id from the model's vocabulary and the added tokens (which may extend it or mark
 // tokens of it as special). Every id from 0 to the largest must be present exactly once.
-void read_tokens(const json& root, const std::string& name, ByteLevelBpeSpec& spec) {
+template <typename Spec>
+void read_tokens(const json& root, const std::string& name, Spec& spec) {
   const json& vocab = root["model"]["vocab"];
   const json added = root.value("added_tokens", json::array());
   size_t count = 0;
@@ -212,7 +209,8 @@ void read_tokens(const json& root, const std::string& name, ByteLevelBpeSpec& sp
   }
 }
 
-void read_merges(const json& merges, const std::string& name, ByteLevelBpeSpec& spec) {
+template <typename Spec>
+void read_merges(const json& merges, const std::string& name, Spec& spec) {
   spec.merges.reserve(merges.size());
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const json& merge = merges[rank];
@@ -232,9 +230,9 @@ void read_merges(const json& merges, const std::string& name, ByteLevelBpeSpec& 
   }
 }
 
-std::optional<int32_t> token_id(const ByteLevelBpeSpec& spec,
-                                const std::optional<std::string>& text, const std::string& name,
-                                std::string_view role) {
+template <typename Spec>
+std::optional<int32_t> token_id(const Spec& spec, const std::optional<std::string>& text,
+                                const std::string& name, std::string_view role) {
   if (!text) return std::nullopt;
   for (size_t id = 0; id < spec.tokens.size(); ++id) {
     if (spec.tokens[id] == *text) return static_cast<int32_t>(id);
@@ -243,32 +241,11 @@ std::optional<int32_t> token_id(const ByteLevelBpeSpec& spec,
         *text);
 }
 
-}  // namespace
-
-Tokenizer Tokenizer::from_hugging_face_json(std::string_view tokenizer_json,
-                                            std::string_view config_json, std::string name) {
-  const json root = parse_json(tokenizer_json, name);
-  if (!root.is_object())
-    raise(ErrorKind::kInvalidArgument, "{}: not a tokenizer.json object", name);
-  check_model(root.value("model", json()), name);
-  const json normalizer = root.value("normalizer", json());
-  if (!normalizer.is_null()) {
-    raise(ErrorKind::kUnsupported, "{}: normalizer '{}' is not supported (supported: none)", name,
-          type_of(normalizer));
-  }
-  check_pre_tokenizer(root.value("pre_tokenizer", json()), name);
-  const json decoder = root.value("decoder", json());
-  if (type_of(decoder) != "ByteLevel") {
-    raise(ErrorKind::kUnsupported, "{}: decoder '{}' is not supported (supported: ByteLevel)", name,
-          type_of(decoder));
-  }
-
-  ByteLevelBpeSpec spec;
-  spec.source = name;
-  read_tokens(root, name, spec);
-  read_merges(root["model"]["merges"], name, spec);
-  spec.ignore_merges = root["model"].value("ignore_merges", false);
-
+// The special tokens, ids and flags both kinds of spec share: from the post-processor's template,
+// the folder's tokenizer_config.json, and <|eot_id|> when there is one.
+template <typename Spec>
+void read_specials(const json& root, std::string_view config_json, const std::string& name,
+                   Spec& spec) {
   std::optional<std::string> before;
   std::optional<std::string> after;
   read_post_processor(root.value("post_processor", json()), name, before, after);
@@ -279,10 +256,12 @@ Tokenizer Tokenizer::from_hugging_face_json(std::string_view tokenizer_json,
   if (!config_json.empty()) {
     const std::string config_name = name + " (tokenizer_config.json)";
     const json config = parse_json(config_json, config_name);
-    if (auto bos = token_id(spec, config_token(config, "bos_token"), config_name, "bos"))
+    if (auto bos = token_id(spec, config_token(config, "bos_token"), config_name, "bos")) {
       spec.bos = bos;
-    if (auto eos = token_id(spec, config_token(config, "eos_token"), config_name, "eos"))
+    }
+    if (auto eos = token_id(spec, config_token(config, "eos_token"), config_name, "eos")) {
       spec.eos = eos;
+    }
     spec.pad = token_id(spec, config_token(config, "pad_token"), config_name, "pad");
     if (config.contains("add_bos_token") && config["add_bos_token"].is_boolean()) {
       spec.add_bos = config["add_bos_token"].get<bool>();
@@ -297,6 +276,102 @@ Tokenizer Tokenizer::from_hugging_face_json(std::string_view tokenizer_json,
       spec.eot = static_cast<int32_t>(id);
     }
   }
+}
+
+// LLaMA-2's tokenizer.json: Prepend('▁') and Replace(' ', '▁') as the normalizer.
+bool is_sentence_piece_normalizer(const json& normalizer) {
+  if (type_of(normalizer) != "Sequence") return false;
+  const json steps = normalizer.value("normalizers", json::array());
+  return steps.size() == 2 && type_of(steps[0]) == "Prepend" &&
+         steps[0].value("prepend", "") == tokenizer_detail::kSpaceMarker &&
+         type_of(steps[1]) == "Replace" &&
+         steps[1].value("pattern", json()) == json{{"String", " "}} &&
+         steps[1].value("content", "") == tokenizer_detail::kSpaceMarker;
+}
+
+// Its decoder: '▁' back to spaces, byte pieces to bytes, and the first space dropped.
+bool is_sentence_piece_decoder(const json& decoder) {
+  if (type_of(decoder) != "Sequence") return false;
+  const json steps = decoder.value("decoders", json::array());
+  return steps.size() == 4 && type_of(steps[0]) == "Replace" &&
+         steps[0].value("pattern", json()) == json{{"String", tokenizer_detail::kSpaceMarker}} &&
+         steps[0].value("content", "") == " " && type_of(steps[1]) == "ByteFallback" &&
+         type_of(steps[2]) == "Fuse" && type_of(steps[3]) == "Strip" &&
+         steps[3].value("content", "") == " " && steps[3].value("start", 0) == 1 &&
+         steps[3].value("stop", 0) == 0;
+}
+
+Tokenizer sentence_piece_from_json(const json& root, std::string_view config_json,
+                                   const std::string& name) {
+  const json pre = root.value("pre_tokenizer", json());
+  if (!pre.is_null()) {
+    raise(ErrorKind::kUnsupported,
+          "{}: pre-tokenizer '{}' is not supported after the SentencePiece normalizer (supported: "
+          "none)",
+          name, type_of(pre));
+  }
+  const json decoder = root.value("decoder", json());
+  if (!is_sentence_piece_decoder(decoder)) {
+    raise(ErrorKind::kUnsupported,
+          "{}: decoder {} is not supported with the SentencePiece normalizer (supported: Replace "
+          "'▁', ByteFallback, Fuse, Strip)",
+          name, decoder.dump());
+  }
+  const json& model = root["model"];
+  if (model.value("byte_fallback", false) != true) {
+    raise(ErrorKind::kUnsupported,
+          "{}: a SentencePiece BPE model without byte_fallback is not supported", name);
+  }
+  if (model.value("ignore_merges", false) != false) {
+    raise(ErrorKind::kUnsupported, "{}: ignore_merges with SentencePiece BPE is not supported",
+          name);
+  }
+  tokenizer_detail::SentencePieceSpec spec;
+  spec.source = name;
+  read_tokens(root, name, spec);
+  read_merges(model["merges"], name, spec);
+  if (spec.merges.empty()) raise(ErrorKind::kInvalidArgument, "{}: the model has no merges", name);
+  if (model.contains("unk_token") && model["unk_token"].is_string()) {
+    spec.unknown = token_id(spec, model["unk_token"].get<std::string>(), name, "unknown");
+  }
+  read_specials(root, config_json, name, spec);
+  return Tokenizer(tokenizer_detail::build_sentence_piece(std::move(spec)));
+}
+
+}  // namespace
+
+Tokenizer Tokenizer::from_hugging_face_json(std::string_view tokenizer_json,
+                                            std::string_view config_json, std::string name) {
+  const json root = parse_json(tokenizer_json, name);
+  if (!root.is_object())
+    raise(ErrorKind::kInvalidArgument, "{}: not a tokenizer.json object", name);
+  check_model(root.value("model", json()), name);
+  const json normalizer = root.value("normalizer", json());
+  if (is_sentence_piece_normalizer(normalizer))
+    return sentence_piece_from_json(root, config_json, name);
+  if (!normalizer.is_null()) {
+    raise(ErrorKind::kUnsupported,
+          "{}: normalizer '{}' is not supported (supported: none, or LLaMA-2's Prepend and Replace "
+          "of '▁')",
+          name, type_of(normalizer));
+  }
+  check_pre_tokenizer(root.value("pre_tokenizer", json()), name);
+  const json decoder = root.value("decoder", json());
+  if (type_of(decoder) != "ByteLevel") {
+    raise(ErrorKind::kUnsupported, "{}: decoder '{}' is not supported (supported: ByteLevel)", name,
+          type_of(decoder));
+  }
+  if (!is_false_or_missing(root["model"], "byte_fallback")) {
+    raise(ErrorKind::kUnsupported,
+          "{}: BPE byte_fallback is not supported with a ByteLevel pre-tokenizer", name);
+  }
+
+  ByteLevelBpeSpec spec;
+  spec.source = name;
+  read_tokens(root, name, spec);
+  read_merges(root["model"]["merges"], name, spec);
+  spec.ignore_merges = root["model"].value("ignore_merges", false);
+  read_specials(root, config_json, name, spec);
   return Tokenizer(tokenizer_detail::build_byte_level_bpe(std::move(spec)));
 }
 

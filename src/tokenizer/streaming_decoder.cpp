@@ -18,12 +18,21 @@ std::string StreamingDecoder::push(int32_t id) {
   const size_t consumed =
       tokenizer_detail::append_lossy_utf8(text, pending_, /*hold_incomplete=*/true);
   pending_.erase(0, consumed);
-  return text;
+  return strip_first_space(std::move(text));
 }
 
 std::string StreamingDecoder::finish() {
-  std::string text = tokenizer_detail::lossy_utf8(pending_);
+  std::string text = strip_first_space(tokenizer_detail::lossy_utf8(pending_));
   pending_.clear();
+  started_ = false;
+  return text;
+}
+
+std::string StreamingDecoder::strip_first_space(std::string text) {
+  // The space SentencePiece put in front of the text is dropped once, from the first text out.
+  if (started_ || text.empty()) return text;
+  started_ = true;
+  if (tokenizer_->strips_leading_space() && text.front() == ' ') text.erase(0, 1);
   return text;
 }
 

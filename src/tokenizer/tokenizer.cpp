@@ -56,11 +56,15 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, const EncodeOption
   for (const Segment& segment : segments) {
     if (segment.id >= 0) {
       ids.push_back(segment.id);
-      continue;
+    } else if (data.sentence_piece) {
+      // Each run of text gets its own '▁' prefix, after a special token too, as Hugging Face's
+      // per-segment normalizer and llama.cpp do.
+      data.sentence_piece->encode(segment.text, ids);
+    } else {
+      pieces.clear();
+      data.pre_tokenizer->split(segment.text, pieces);
+      for (const std::string_view piece : pieces) encode_piece(data, piece, ids);
     }
-    pieces.clear();
-    data.pre_tokenizer->split(segment.text, pieces);
-    for (const std::string_view piece : pieces) encode_piece(data, piece, ids);
   }
 
   if (options.add_eos && data.add_eos) ids.push_back(*data.eos);
@@ -87,7 +91,13 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, const DecodeOptions&
     bytes += vocabulary.bytes(id);
   }
   // Bytes of all tokens first, then one repair: a character split across tokens is whole again.
-  return tokenizer_detail::lossy_utf8(bytes);
+  std::string text = tokenizer_detail::lossy_utf8(bytes);
+  if (strips_leading_space() && text.starts_with(' ')) text.erase(0, 1);
+  return text;
+}
+
+bool Tokenizer::strips_leading_space() const noexcept {
+  return data_->sentence_piece && data_->sentence_piece->add_space_prefix();
 }
 
 int32_t Tokenizer::vocab_size() const noexcept {

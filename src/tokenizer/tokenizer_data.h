@@ -12,6 +12,7 @@
 #include "tokenizer/added_tokens.h"
 #include "tokenizer/byte_pair_merger.h"
 #include "tokenizer/pre_tokenizer.h"
+#include "tokenizer/sentence_piece.h"
 #include "tokenizer/vocabulary.h"
 #include "tokenizer/word_cache.h"
 
@@ -21,7 +22,9 @@ struct TokenizerData {
   std::string model_name;
   Vocabulary vocabulary;
   BytePairMerger merger;
+  // Byte-level BPE (LLaMA-3) uses the pre-tokenizer and merger; SentencePiece (LLaMA-2) the model.
   std::optional<PreTokenizer> pre_tokenizer;
+  std::optional<SentencePieceModel> sentence_piece;
   AddedTokenMatcher added_tokens;
   std::optional<int32_t> bos;
   std::optional<int32_t> eos;
@@ -52,5 +55,31 @@ struct ByteLevelBpeSpec {
 // bytes, special ids in range) and builds the LLaMA-3 byte-level BPE tokenizer. Throws Error
 // naming spec.source and the offending token or merge.
 [[nodiscard]] std::shared_ptr<const TokenizerData> build_byte_level_bpe(ByteLevelBpeSpec spec);
+
+struct SentencePieceSpec {
+  std::string source;
+  std::vector<std::string> tokens;  // pieces by id ('▁' for spaces, "<0x0A>" for bytes)
+  std::vector<TokenKind> kinds;     // by id; "<0xNN>" pieces become kByte
+  std::vector<float> scores;        // by id, to merge by score (GGUF)
+  std::vector<std::pair<std::string, std::string>> merges;  // by rank, to merge by rank (JSON)
+  std::optional<int32_t> bos;
+  std::optional<int32_t> eos;
+  std::optional<int32_t> eot;
+  std::optional<int32_t> pad;
+  std::optional<int32_t> unknown;
+  bool add_bos = true;
+  bool add_eos = false;
+  bool add_space_prefix = true;
+};
+
+// Checks `spec` (scores or merges for every piece they name, a byte token for each byte or an
+// unknown token to stand in) and builds the LLaMA-2 SentencePiece tokenizer.
+[[nodiscard]] std::shared_ptr<const TokenizerData> build_sentence_piece(SentencePieceSpec spec);
+
+// The special ids shared by both kinds of spec: in range, and present when added.
+void check_special_ids(const std::string& source, size_t vocab_size,
+                       const std::optional<int32_t>& bos, const std::optional<int32_t>& eos,
+                       const std::optional<int32_t>& eot, const std::optional<int32_t>& pad,
+                       bool add_bos, bool add_eos);
 
 }  // namespace bitnet::tokenizer_detail

@@ -1,5 +1,6 @@
-// Writes the tokenizer test corpus: JSON {"entries": [{"label", "hex"}], "decode": [[ids]]}, each
-// entry the UTF-8 (or deliberately invalid) bytes of one test string, plus id sequences to decode.
+// Writes the tokenizer test corpus: JSON {"entries": [{"label", "hex"}], "decode": {"llama3":
+// [[ids]], "llama2": [[ids]]}}, each entry the UTF-8 (or deliberately invalid) bytes of one test
+// string, plus id sequences to decode for each model.
 // Deterministic: a fixed-seed generator draws every random part.
 //
 // Usage: node make_corpus.mjs CLASSES OUT
@@ -10,6 +11,7 @@
 // such code points is printed; the fixed strings below must avoid them (checked).
 import fs from 'node:fs';
 import llama3Tokenizer from 'llama3-tokenizer-js';
+import llamaTokenizer from 'llama-tokenizer-js';
 
 const [classesPath, outPath] = process.argv.slice(2);
 const ourClasses = fs.readFileSync(classesPath);
@@ -252,17 +254,20 @@ for (const special of specials) {
 add('special', '<|start_header_id|>user<|end_header_id|>\n\nHello!<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n');
 add('special', '<||> <|hello world|> <|what!|> <|eot_id <|eot_id|');
 
-// ---- the packages' own test strings (recorded from llama3-tokenizer-js's built-in tests) ----
+// ---- the packages' own test strings (recorded from their built-in tests) ----
 const recorded = new Set();
-const recorder = {
-  encode: (text, options) => { recorded.add(text); return llama3Tokenizer.encode(text, options); },
-  decode: (ids) => llama3Tokenizer.decode(ids),
-  optimisticCount: (text) => { recorded.add(text); return llama3Tokenizer.optimisticCount(text); },
-};
+function record(tokenizer) {
+  return {
+    encode: (text, ...options) => { recorded.add(text); return tokenizer.encode(text, ...options); },
+    decode: (...args) => tokenizer.decode(...args),
+    optimisticCount: (text) => { recorded.add(text); return tokenizer.optimisticCount(text); },
+  };
+}
 const log = console.log;
 console.log = () => {};
 try {
-  llama3Tokenizer.defaultTests(recorder);
+  llama3Tokenizer.defaultTests(record(llama3Tokenizer));
+  llamaTokenizer.defaultTests(record(llamaTokenizer));
 } finally {
   console.log = log;
 }
@@ -311,9 +316,9 @@ for (let line = 0; line < 20; ++line) {
 }
 
 // ---- id sequences to decode: random ids (often cutting characters), special ids among them ----
-const decode = [];
+const decode = { llama3: [], llama2: [] };
 for (let line = 0; line < 600; ++line) {
-  decode.push(Array.from({ length: 1 + randomInt(24) }, () => {
+  decode.llama3.push(Array.from({ length: 1 + randomInt(24) }, () => {
     const choice = random();
     if (choice < 0.45) return randomInt(128000);
     if (choice < 0.8) return 100 + randomInt(156);  // byte tokens above ASCII: split characters
@@ -321,8 +326,21 @@ for (let line = 0; line < 600; ++line) {
     return 128000 + randomInt(256);
   }));
 }
+// LLaMA-2: pieces, byte tokens <0x00>..<0xFF> (ids 3..258) alone and as whole characters; no
+// <unk>, <s> or </s>, whose text the two oracles render differently.
+const byteToken = (byte) => 3 + byte;
+for (let line = 0; line < 600; ++line) {
+  const ids = [];
+  for (let index = 0, count = 1 + randomInt(16); index < count; ++index) {
+    const choice = random();
+    if (choice < 0.5) ids.push(259 + randomInt(32000 - 259));
+    else if (choice < 0.75) ids.push(byteToken(randomInt(256)));
+    else ids.push(...encoder.encode(String.fromCodePoint(pick(anyCodePoint))).map(byteToken));
+  }
+  decode.llama2.push(ids);
+}
 
 fs.writeFileSync(outPath, JSON.stringify({ entries, decode }));
 const byLabel = {};
 for (const entry of entries) byLabel[entry.label.split(' ')[0]] = (byLabel[entry.label.split(' ')[0]] ?? 0) + 1;
-console.log(`corpus: ${entries.length} entries (${JSON.stringify(byLabel)}), ${decode.length} id sequences to decode`);
+console.log(`corpus: ${entries.length} entries (${JSON.stringify(byLabel)}), ${decode.llama3.length} + ${decode.llama2.length} id sequences to decode`);

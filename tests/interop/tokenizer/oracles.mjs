@@ -1,16 +1,32 @@
-// Runs the two oracles over the corpus and writes the ids and texts they agree on:
-//   llama3-tokenizer-js        the package's own encoder and decoder over its own data;
+// Runs the two oracles for one model over the corpus and writes the ids and texts they agree on:
+//   llama3-tokenizer-js (MODEL llama3) or llama-tokenizer-js (llama2)
+//                              the package's own encoder and decoder over its own data;
 //   @huggingface/tokenizers    a third implementation, loading the tokenizer.json we exported.
 // Any disagreement between them fails (it would mean the export is wrong, or one of them is), so
 // what bitnet-core is compared with is what both say.
 //
-// Usage: node oracles.mjs TOKENIZER_DIR CORPUS OUT
+// Usage: node oracles.mjs MODEL TOKENIZER_DIR CORPUS OUT
 import fs from 'node:fs';
 import path from 'node:path';
 import llama3Tokenizer from 'llama3-tokenizer-js';
+import llamaTokenizer from 'llama-tokenizer-js';
 import { Tokenizer } from '@huggingface/tokenizers';
 
-const [dir, corpusPath, outPath] = process.argv.slice(2);
+const [model, dir, corpusPath, outPath] = process.argv.slice(2);
+// The package's encoder without bos (and, for LLaMA-2, with the '▁' prefix SentencePiece adds).
+const oracle = {
+  llama3: {
+    encode: (text) => llama3Tokenizer.encode(text, { bos: false, eos: false }),
+    bos: () => llama3Tokenizer.encode('', { bos: true, eos: false }),
+    decode: (ids) => llama3Tokenizer.decode(ids),
+  },
+  llama2: {
+    encode: (text) => llamaTokenizer.encode(text, false, true),
+    bos: () => llamaTokenizer.encode('x', true, true).slice(0, 1),
+    decode: (ids) => llamaTokenizer.decode(ids, true, true),
+  },
+}[model];
+if (!oracle) throw new Error(`unknown model ${model}`);
 const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 const hf = new Tokenizer(readJson(path.join(dir, 'tokenizer.json')), readJson(path.join(dir, 'tokenizer_config.json')));
 const corpus = readJson(corpusPath);
@@ -22,9 +38,15 @@ const shown = (text) => JSON.stringify(text.length > 120 ? `${text.slice(0, 120)
 
 let disagreements = 0;
 let ids = 0;
+let leftOut = 0;
 const encode = corpus.entries.map((entry, index) => {
   const text = decoder.decode(Buffer.from(entry.hex, 'hex'));
-  const theirs = llama3Tokenizer.encode(text, { bos: false, eos: false });
+  // llama-tokenizer-js reads <s>, </s> and <unk> in text as characters, Hugging Face as tokens.
+  if (model === 'llama2' && /<s>|<\/s>|<unk>/.test(text)) {
+    ++leftOut;
+    return null;
+  }
+  const theirs = oracle.encode(text);
   const hfIds = hf.encode(text, { add_special_tokens: false }).ids;
   ids += theirs.length;
   if (!same(theirs, hfIds)) {
@@ -35,15 +57,16 @@ const encode = corpus.entries.map((entry, index) => {
   return theirs;
 });
 
-const bos = llama3Tokenizer.encode('', { bos: true, eos: false });
-const hfBos = hf.encode('x').ids.slice(0, -1);
+const bos = oracle.bos();
+const withBos = hf.encode('x').ids;
+const hfBos = withBos.slice(0, withBos.length - hf.encode('x', { add_special_tokens: false }).ids.length);
 if (!same(bos, hfBos) || bos.length !== 1) {
   ++disagreements;
   console.error(`oracles disagree on bos: [${bos}] and [${hfBos}]`);
 }
 
-const decode = corpus.decode.map((sequence) => {
-  const text = llama3Tokenizer.decode(sequence);
+const decode = corpus.decode[model].map((sequence) => {
+  const text = oracle.decode(sequence);
   const hfText = hf.decode(sequence, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   if (text !== hfText) {
     if (disagreements++ < 20) console.error(`oracles disagree on decode [${sequence}]: ${shown(text)} and ${shown(hfText)}`);
@@ -51,6 +74,6 @@ const decode = corpus.decode.map((sequence) => {
   return { ids: sequence, text };
 });
 
-console.log(`oracles: ${corpus.entries.length} encodings (${ids} ids) and ${decode.length} decodes, ${disagreements} disagreements`);
+console.log(`oracles (${model}): ${corpus.entries.length - leftOut} encodings (${ids} ids; ${leftOut} entries holding <s>, </s> or <unk> left out) and ${decode.length} decodes, ${disagreements} disagreements`);
 if (disagreements > 0) process.exit(1);
 fs.writeFileSync(outPath, JSON.stringify({ bos: bos[0], encode, decode }));

@@ -1,0 +1,50 @@
+// LLaMA-2's SentencePiece BPE: the text's spaces become '▁' (U+2581), a '▁' is put in front of
+// each run of text (add_dummy_prefix), and characters are merged pairwise into pieces of the
+// vocabulary. Characters that no piece covers fall back to their UTF-8 bytes as <0xNN> tokens.
+//
+// Two orders of merging, one per source: GGUF files carry SentencePiece's piece scores, and the
+// pair whose merged piece scores highest merges first (the leftmost among equal scores), as
+// SentencePiece and llama.cpp do; tokenizer.json files carry a ranked merge list instead, applied
+// as Hugging Face's BPE model applies it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "tokenizer/byte_pair_merger.h"
+#include "tokenizer/vocabulary.h"
+
+namespace bitnet::tokenizer_detail {
+
+inline constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // '▁'
+
+class SentencePieceModel {
+ public:
+  // Merging by score: `scores` by id.
+  SentencePieceModel(StringMap<int32_t> pieces, std::vector<float> scores,
+                     std::array<int32_t, 256> byte_ids, bool add_space_prefix);
+  // Merging by rank.
+  SentencePieceModel(StringMap<int32_t> pieces, BytePairMerger merger,
+                     std::array<int32_t, 256> byte_ids, bool add_space_prefix);
+
+  // Appends the ids of one run of text (valid UTF-8, between added tokens) to `out`.
+  void encode(std::string_view text, std::vector<int32_t>& out) const;
+
+  [[nodiscard]] bool add_space_prefix() const noexcept { return add_space_prefix_; }
+
+ private:
+  void merge_by_score(const std::string& text, std::vector<int32_t>& out) const;
+  void merge_by_rank(const std::string& text, std::vector<int32_t>& out) const;
+  void append_piece_or_bytes(std::string_view piece, std::vector<int32_t>& out) const;
+
+  StringMap<int32_t> pieces_;  // normal pieces by text ('▁' for spaces)
+  std::vector<float> scores_;  // empty when merging by rank
+  BytePairMerger merger_;
+  std::array<int32_t, 256> byte_ids_{};  // <0xNN> tokens (or the unknown token)
+  bool add_space_prefix_;
+};
+
+}  // namespace bitnet::tokenizer_detail
