@@ -53,6 +53,22 @@ TEST(TokenizerAddedTokens, LeftmostLongestMatchWins) {
             (std::vector<int32_t>{bpe.id("<a>"), bpe.id("<a><b>")}));
 }
 
+TEST(TokenizerAddedTokens, TokensMatchOnlyWholeCharacters) {
+  // A user-defined token that is part of a character (the last byte of 'é', C3 A9) must not cut
+  // the character in two.
+  TinyBpe bpe;
+  bpe.added = {{"\xA9", false}, {"\xC3\xA9x", false}};
+  const Tokenizer tokenizer = bpe.from_gguf();
+  EXPECT_EQ(tokenizer.encode("\xC3\xA9", {.add_bos = false}), (std::vector<int32_t>{0xC3, 0xA9}));
+  EXPECT_EQ(tokenizer.encode("\xC3\xA9x", {.add_bos = false}),
+            std::vector<int32_t>{bpe.id("\xC3\xA9x")});
+  // ... nor end inside one: "é" then U+0301 (CC 81) starting with the same lead byte.
+  TinyBpe partial;
+  partial.added = {{"a\xCC", false}};
+  EXPECT_EQ(partial.from_gguf().encode("a\xCC\x81", {.add_bos = false}),
+            (std::vector<int32_t>{'a', 0xCC, 0x81}));
+}
+
 TEST(TokenizerAddedTokens, BosInFrontWhenTheModelAsks) {
   const TinyBpe bpe = with_added();
   const Tokenizer tokenizer = bpe.from_json();

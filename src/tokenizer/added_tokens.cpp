@@ -24,16 +24,25 @@ AddedTokenMatcher::AddedTokenMatcher(std::vector<AddedToken> tokens) {
 
 void AddedTokenMatcher::split(std::string_view text, bool parse_special,
                               std::vector<Segment>& segments) const {
+  // A token from a file may be any bytes, even a lone UTF-8 continuation byte; matching only whole
+  // characters keeps every text segment valid UTF-8 for the pre-tokenizer.
+  const auto at_boundary = [&](size_t offset) {
+    return offset >= text.size() || (static_cast<uint8_t>(text[offset]) & 0xC0) != 0x80;
+  };
   size_t segment_start = 0;
   size_t position = 0;
   while (position < text.size()) {
     const AddedToken* match = nullptr;
-    for (const uint32_t index : by_first_byte_[static_cast<uint8_t>(text[position])]) {
-      const AddedToken& token = tokens_[index];
-      if (token.special && !parse_special) continue;
-      if (text.substr(position).starts_with(token.text)) {
-        match = &token;
-        break;
+    const std::vector<uint32_t>& candidates = by_first_byte_[static_cast<uint8_t>(text[position])];
+    if (!candidates.empty() && at_boundary(position)) {
+      for (const uint32_t index : candidates) {
+        const AddedToken& token = tokens_[index];
+        if (token.special && !parse_special) continue;
+        if (text.substr(position).starts_with(token.text) &&
+            at_boundary(position + token.text.size())) {
+          match = &token;
+          break;
+        }
       }
     }
     if (match == nullptr) {
