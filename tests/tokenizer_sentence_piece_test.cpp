@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "support/model_file_builder.h"
@@ -200,6 +201,12 @@ TEST(TokenizerSentencePiece, GgufRefusals) {
   writer.set("tokenizer.ggml.scores", GgufValue::array(std::vector<float>{0.0f}));
   expect_error_naming([&] { (void)TinyBpe::from_writer(writer); },
                       {"tiny.gguf", "'tokenizer.ggml.scores' has 1 scores for 271 tokens"});
+
+  writer = model.gguf();
+  std::vector<float> scores(271, 0.0f);
+  scores[260] = std::nanf("");
+  writer.set("tokenizer.ggml.scores", GgufValue::array(scores));
+  expect_error_naming([&] { (void)TinyBpe::from_writer(writer); }, {"token 260 has score NaN"});
 
   writer = model.gguf();
   writer.set("tokenizer.ggml.pre", "qwen2");

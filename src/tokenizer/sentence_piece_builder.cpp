@@ -1,5 +1,7 @@
 // Builds a SentencePiece (LLaMA-2) tokenizer from its description, checking what encode() relies
 // on: a token (or the unknown token) for every byte, and scores or merges that name real pieces.
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "core/raise.h"
@@ -62,6 +64,12 @@ std::shared_ptr<const TokenizerData> build_sentence_piece(SentencePieceSpec spec
   if (by_score && spec.scores.size() != spec.tokens.size()) {
     raise(ErrorKind::kInvalidArgument, "{}: {} scores for {} tokens", spec.source,
           spec.scores.size(), spec.tokens.size());
+  }
+  for (size_t index = 0; index < spec.scores.size(); ++index) {
+    // Scores order the merges; a NaN has no order.
+    if (std::isnan(spec.scores[index])) {
+      raise(ErrorKind::kInvalidArgument, "{}: token {} has score NaN", spec.source, index);
+    }
   }
   check_special_ids(spec.source, spec.tokens.size(), spec.bos, spec.eos, spec.eot, spec.pad,
                     spec.add_bos, spec.add_eos);
