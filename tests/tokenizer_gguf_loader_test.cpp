@@ -101,5 +101,17 @@ TEST(TokenizerGgufLoader, AddBosWithoutBos) {
   expect_refused(writer, {"add_bos is set but there is no bos token"});
 }
 
+TEST(TokenizerGgufLoader, TokenIdOutOfRange) {
+  GgufWriter writer = with_specials().gguf();
+  writer.set("tokenizer.ggml.padding_token_id", int64_t{-5});
+  expect_refused(writer, {"'tokenizer.ggml.padding_token_id': token id -5 is out of range"});
+}
+
+TEST(TokenizerGgufLoader, MergeOfAControlToken) {
+  GgufWriter writer = with_specials().gguf();
+  writer.set("tokenizer.ggml.merges", GgufValue::array(std::vector<std::string>{"<|eot_id|> h"}));
+  expect_refused(writer, {"merge 0 '<|eot_id|> h': '<|eot_id|>' is not a normal byte-level token"});
+}
+
 }  // namespace
 }  // namespace bitnet::testing

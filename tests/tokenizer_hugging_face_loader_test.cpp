@@ -146,5 +146,68 @@ TEST(TokenizerHuggingFaceLoader, ConfigNamesAnUnknownToken) {
                  R"({"bos_token": "<s>"})");
 }
 
+TEST(TokenizerHuggingFaceLoader, MissingModel) {
+  expect_refused("{\"normalizer\": null}", {"'model' is missing"});
+}
+
+TEST(TokenizerHuggingFaceLoader, MissingVocabulary) {
+  expect_refused("{\"model\": {\"type\": \"BPE\", \"merges\": []}}",
+                 {"model 'vocab' is missing or not an object"});
+}
+
+TEST(TokenizerHuggingFaceLoader, MalformedMerge) {
+  TinyBpe bpe;
+  bpe.merges = {{"a", "b"}};
+  expect_refused(edited("[\"a\",\"b\"]", "5", bpe), {"merge 0 5 is not two tokens"});
+  // The older "a b" form is read as well.
+  const Tokenizer tokenizer =
+      Tokenizer::from_hugging_face_json(edited("[\"a\",\"b\"]", "\"a b\"", bpe));
+  EXPECT_EQ(tokenizer.encode("ab", {.add_bos = false}), std::vector<int32_t>{bpe.id("ab")});
+}
+
+TEST(TokenizerHuggingFaceLoader, NegativeId) {
+  expect_refused(edited("\"A\":65", "\"A\":-1"), {"token 'A' has id -1, not an id from 0 to"});
+}
+
+TEST(TokenizerHuggingFaceLoader, AddedTokenTakesAnotherTokensId) {
+  std::string json = TinyBpe{}.json();
+  json.replace(json.find("\"added_tokens\":["), 16,
+               "\"added_tokens\":[{\"id\":65,\"content\":\"<x>\"}");
+  expect_refused(json, {"added token '<x>' has id 65, which is the token 'A'"});
+}
+
+TEST(TokenizerHuggingFaceLoader, TemplateWithTwoSpecialsBeforeTheText) {
+  TinyBpe bpe;
+  bpe.added = {{"<s>", true}};
+  bpe.bos = "<s>";
+  const std::string bos_piece = "{\"SpecialToken\":{\"id\":\"<s>\",\"type_id\":0}}";
+  expect_refused(edited(bos_piece, bos_piece + "," + bos_piece, bpe),
+                 {"more than one special token before the text is not supported"});
+}
+
+TEST(TokenizerHuggingFaceLoader, TemplateWithEosAfterTheText) {
+  TinyBpe bpe;
+  bpe.added = {{"<s>", true}, {"</s>", true}};
+  bpe.bos = "<s>";
+  const std::string text_piece = "{\"Sequence\":{\"id\":\"A\",\"type_id\":0}}";
+  const Tokenizer tokenizer = Tokenizer::from_hugging_face_json(
+      edited(text_piece, text_piece + ",{\"SpecialToken\":{\"id\":\"</s>\",\"type_id\":0}}", bpe));
+  EXPECT_TRUE(tokenizer.adds_eos());
+  EXPECT_EQ(tokenizer.encode("x"), (std::vector<int32_t>{bpe.id("<s>"), 'x', bpe.id("</s>")}));
+  EXPECT_EQ(tokenizer.encode("x", {.add_eos = false}), (std::vector<int32_t>{bpe.id("<s>"), 'x'}));
+}
+
+TEST(TokenizerHuggingFaceLoader, ConfigCanTurnBosOff) {
+  TinyBpe bpe;
+  bpe.added = {{"<s>", true}};
+  bpe.bos = "<s>";
+  const Tokenizer tokenizer = Tokenizer::from_hugging_face_json(
+      bpe.json(), R"({"add_bos_token": false, "pad_token": "<s>"})");
+  EXPECT_FALSE(tokenizer.adds_bos());
+  EXPECT_EQ(tokenizer.bos_id(), bpe.id("<s>"));
+  EXPECT_EQ(tokenizer.pad_id(), bpe.id("<s>"));
+  EXPECT_EQ(tokenizer.encode("x"), std::vector<int32_t>{'x'});
+}
+
 }  // namespace
 }  // namespace bitnet::testing

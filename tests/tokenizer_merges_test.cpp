@@ -2,6 +2,9 @@
 // ranks first, ignore_merges, the word cache, and both loaders giving the same tokenizer.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "support/tiny_tokenizer.h"
 
 namespace bitnet::testing {
@@ -86,6 +89,35 @@ TEST(TokenizerMerges, GgufAndJsonLoadTheSameTokenizer) {
               from_gguf.encode(text, {.parse_special = parse_special}));
   }
   EXPECT_EQ(from_gguf.eot_id(), bpe.id("<|eot_id|>"));
+}
+
+TEST(TokenizerMerges, ConcurrentEncodesAgreeWithOneThread) {
+  // One tokenizer serves several threads (its word cache is shared); each must get the ids a
+  // single thread gets.
+  TinyBpe bpe;
+  bpe.merges = {{"l", "o"}, {"lo", "w"}, {" ", "low"}, {"e", "r"}, {"e", "s"}, {"es", "t"}};
+  const Tokenizer tokenizer = bpe.from_json();
+  std::vector<std::string> texts;
+  for (int index = 0; index < 64; ++index) {
+    texts.push_back("low lower lowest " + std::to_string(index) + std::string(index % 7, 'w') +
+                    " er");
+  }
+  std::vector<std::vector<int32_t>> expected;
+  for (const std::string& text : texts) expected.push_back(bpe.from_json().encode(text));
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int thread = 0; thread < 4; ++thread) {
+    threads.emplace_back([&, thread] {
+      for (int round = 0; round < 20; ++round) {
+        for (size_t index = 0; index < texts.size(); ++index) {
+          const size_t pick = (index * 7 + static_cast<size_t>(thread + round)) % texts.size();
+          if (tokenizer.encode(texts[pick]) != expected[pick]) ++mismatches;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 }  // namespace
