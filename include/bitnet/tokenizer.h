@@ -9,7 +9,8 @@
 // properties) and each piece's UTF-8 bytes are merged by rank, or for SentencePiece spaces become
 // '▁' and characters are merged; the beginning-of-text id is put in front when the model asks.
 // Decoding reassembles the bytes of all tokens and renders invalid UTF-8 as U+FFFD per maximal
-// invalid subsequence, as Rust's String::from_utf8_lossy does.
+// invalid subsequence, as Rust's String::from_utf8_lossy does; SentencePiece also turns '▁' back
+// into spaces and drops the one space its prefix added. docs/TOKENIZER.md has the details.
 //
 // A Tokenizer is immutable after loading and safe to use from several threads at once.
 #pragma once
@@ -101,6 +102,7 @@ class Tokenizer {
   // Whether decoding drops one leading space: the '▁' SentencePiece put in front of the text.
   [[nodiscard]] bool strips_leading_space() const noexcept;
 
+  // For the loaders; use the factories above.
   explicit Tokenizer(std::shared_ptr<const tokenizer_detail::TokenizerData> data);
 
  private:
