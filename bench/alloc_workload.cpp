@@ -1,7 +1,5 @@
 #include "bench/alloc_workload.h"
 
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -33,21 +31,60 @@ const std::vector<uint8_t>& slot_order() {
   return order;
 }
 
-struct PoolCalls {
-  HybridMemoryPool* pool;
-  void* allocate(size_t bytes) { return pool->allocate(bytes); }
-  void deallocate(void* block, size_t bytes) { pool->deallocate(block, bytes); }
+// Our pool as tensors reach it: a virtual call on the Allocator interface each way.
+struct AllocatorCalls {
+  Allocator* allocator;
+  void* allocate(size_t bytes) const { return allocator->allocate(bytes); }
+  void deallocate(void* block, size_t bytes) const { allocator->deallocate(block, bytes); }
 };
 
+using MallocFunction = void* (*)(size_t);
+
+template <FreeCall kFreeCall>
+struct FreeSignature;
+template <>
+struct FreeSignature<FreeCall::kPlain> {
+  using Function = void (*)(void*);
+};
+template <>
+struct FreeSignature<FreeCall::kSized> {
+  using Function = void (*)(void*, size_t);
+};
+template <>
+struct FreeSignature<FreeCall::kSizedFlags> {
+  using Function = void (*)(void*, size_t, int);
+};
+
+// A peer through the function pointers its library exports, so that every peer (and our pool,
+// through its vtable) pays one indirect call per allocation and per free.
+template <FreeCall kFreeCall>
 struct MallocCalls {
-  static void* allocate(size_t bytes) {
-    void* block = nullptr;
-    // The same call for every foreign malloc: 64-byte alignment, as tensors need.
-    if (posix_memalign(&block, 64, bytes) != 0) std::abort();
+  MallocFunction allocate_function;
+  typename FreeSignature<kFreeCall>::Function free_function;
+
+  void* allocate(size_t bytes) const {
+    void* block = allocate_function(bytes);
+    // The workloads stay far below any memory limit: a failure here is not a result to time.
+    if (block == nullptr) std::abort();
     return block;
   }
-  static void deallocate(void* block, size_t) { std::free(block); }
+  void deallocate(void* block, size_t bytes) const {
+    if constexpr (kFreeCall == FreeCall::kPlain) {
+      free_function(block);
+    } else if constexpr (kFreeCall == FreeCall::kSized) {
+      free_function(block, bytes);
+    } else {
+      free_function(block, bytes, 0);
+    }
+  }
 };
+
+template <FreeCall kFreeCall>
+MallocCalls<kFreeCall> malloc_calls(const MallocPeer& peer) {
+  using FreeFunction = typename FreeSignature<kFreeCall>::Function;
+  return {reinterpret_cast<MallocFunction>(find_peer_symbol(peer, peer.allocate_symbol)),
+          reinterpret_cast<FreeFunction>(find_peer_symbol(peer, peer.free_symbol))};
+}
 
 // Touching a byte makes the allocator's memory real (a fault on a fresh page is part of the cost)
 // and keeps the compiler from treating the block as unused.
@@ -228,24 +265,27 @@ double pairs_per_iteration(const AllocWorkload& workload) {
   return workload.is_trace() ? static_cast<double>(transformer_trace().allocations) : 1.0;
 }
 
-double run_on_pool(const AllocWorkload& workload, int64_t iterations, HybridMemoryPool& pool) {
-  return run_workload(workload, iterations, PoolCalls{&pool});
+double run_on_allocator(const AllocWorkload& workload, int64_t iterations, Allocator& allocator) {
+  return run_workload(workload, iterations, AllocatorCalls{&allocator});
 }
 
-double run_on_malloc(const AllocWorkload& workload, int64_t iterations) {
-  return run_workload(workload, iterations, MallocCalls{});
+double run_on_malloc(const AllocWorkload& workload, int64_t iterations, const MallocPeer& peer) {
+  switch (peer.free_call) {
+    case FreeCall::kPlain:
+      return run_workload(workload, iterations, malloc_calls<FreeCall::kPlain>(peer));
+    case FreeCall::kSized:
+      return run_workload(workload, iterations, malloc_calls<FreeCall::kSized>(peer));
+    case FreeCall::kSizedFlags:
+      return run_workload(workload, iterations, malloc_calls<FreeCall::kSizedFlags>(peer));
+  }
+  throw Error(ErrorKind::kInternal, "bench pool: unknown free call");
 }
 
-std::string detect_malloc() {
-  // Each library exports a symbol of its own; glibc exports none of these.
-  if (dlsym(RTLD_DEFAULT, "mi_version") != nullptr) return "mimalloc";
-  if (dlsym(RTLD_DEFAULT, "mallctl") != nullptr) return "jemalloc";
-  if (dlsym(RTLD_DEFAULT, "tc_malloc") != nullptr) return "tcmalloc";
-  return "glibc";
-}
-
-std::vector<std::string> worker_arguments(const AllocWorkload& workload, int64_t iterations) {
+std::vector<std::string> worker_arguments(const AllocWorkload& workload, int64_t iterations,
+                                          std::string_view malloc_name) {
   std::vector<std::string> arguments = {kWorkerCommand,
+                                        "--malloc",
+                                        std::string(malloc_name),
                                         "--bytes",
                                         std::to_string(workload.bytes),
                                         "--threads",

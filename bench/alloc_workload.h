@@ -1,14 +1,17 @@
-// The allocator workloads of the `pool` suite. The same code runs in this process on our pool and
-// in child processes (`bitnet bench-alloc-worker`) on whatever malloc is preloaded there, so every
-// allocator sees the same sequence of requests.
+// The allocator workloads of the `pool` suite. Every row runs this code in a child process of its
+// own (`bitnet bench-alloc-worker`): our pool through the Allocator interface tensors call, a
+// general-purpose malloc through its own entry points (bench/malloc_peers.h), so every allocator
+// sees the same sequence of requests from the same loop.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "bitnet/memory.h"
+#include "bench/malloc_peers.h"
+#include "bitnet/storage.h"
 
 namespace bitnet::bench {
 
@@ -32,18 +35,20 @@ struct AllocWorkload {
 [[nodiscard]] double pairs_per_iteration(const AllocWorkload& workload);
 
 // Each runs `iterations` iterations on every thread after an untimed warm-up and returns the
-// wall-clock nanoseconds of the timed part. Blocks are 64-byte aligned in both.
-[[nodiscard]] double run_on_pool(const AllocWorkload& workload, int64_t iterations,
-                                 HybridMemoryPool& pool);
-// posix_memalign(64) and free: glibc, or the malloc preloaded into the process.
-[[nodiscard]] double run_on_malloc(const AllocWorkload& workload, int64_t iterations);
+// wall-clock nanoseconds of the timed part. Every free passes the block's size back.
+// Through `allocator`'s virtual allocate(bytes) and deallocate(block, bytes), as Storage calls it.
+[[nodiscard]] double run_on_allocator(const AllocWorkload& workload, int64_t iterations,
+                                      Allocator& allocator);
+// Through the peer's entry points, looked up in this process (where its library is preloaded);
+// throws Error when they are missing (find_peer_symbol).
+[[nodiscard]] double run_on_malloc(const AllocWorkload& workload, int64_t iterations,
+                                   const MallocPeer& peer);
 
-// "glibc", "mimalloc", "jemalloc" or "tcmalloc": which malloc this process's calls reach.
-[[nodiscard]] std::string detect_malloc();
-
-// The command line of a worker child for the workload, and its reply ("ns <value>").
+// The command line of a worker child running the workload on `malloc_name` ("bitnet" for our
+// pool, else a peer's name). It replies "malloc <name it runs on>" and "ns <timed nanoseconds>".
 [[nodiscard]] std::vector<std::string> worker_arguments(const AllocWorkload& workload,
-                                                        int64_t iterations);
+                                                        int64_t iterations,
+                                                        std::string_view malloc_name);
 inline constexpr const char* kWorkerCommand = "bench-alloc-worker";
 
 }  // namespace bitnet::bench

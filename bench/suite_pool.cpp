@@ -1,20 +1,23 @@
 // Suite `pool`: HybridMemoryPool (tracking on, as tensors use it) against glibc malloc,
-// mimalloc, jemalloc and tcmalloc. Each foreign malloc runs the same workload code in a child
-// process of this binary with the library in LD_PRELOAD (`bitnet bench-alloc-worker`), glibc in a
-// child without one; the child times itself and reports back, so that every row measures the same
-// loop with its set-up and warm-up left out. A missing library's row is skipped with a note.
+// mimalloc, jemalloc and tcmalloc. Every row runs the same workload code in a child process of
+// this binary (`bitnet bench-alloc-worker`): ours on the process's CPU pool through the Allocator
+// interface, as tensors call it; each foreign malloc with its library in LD_PRELOAD (glibc with
+// none) through its own entry points, sized free included (bench/malloc_peers.h). The child times
+// itself and reports back, so that every row measures the same loop with its set-up and warm-up
+// left out. A missing library's rows are skipped with a note.
 #include <sys/stat.h>
 
 #include <cstdio>
-#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "bench/alloc_workload.h"
 #include "bench/child_process.h"
+#include "bench/malloc_peers.h"
 #include "bench/suites.h"
 #include "bench/transformer_trace.h"
 #include "bitnet/error.h"
@@ -22,18 +25,6 @@
 
 namespace bitnet::bench {
 namespace {
-
-struct ForeignMalloc {
-  const char* name;
-  const char* library;  // file name to preload; empty for glibc
-};
-
-constexpr ForeignMalloc kForeignMallocs[] = {
-    {"glibc", ""},
-    {"mimalloc", "libmimalloc.so.2"},
-    {"jemalloc", "libjemalloc.so.2"},
-    {"tcmalloc", "libtcmalloc_minimal.so.4"},
-};
 
 // Where Debian (libmimalloc-dev, libjemalloc-dev, libgoogle-perftools-dev) and others put them.
 std::string find_library(const char* file) {
@@ -46,60 +37,56 @@ std::string find_library(const char* file) {
   return {};
 }
 
-Row pool_row(const AllocWorkload& workload) {
-  // A pool of its own per case, with the default options: tracking is always on.
-  auto pool = std::make_shared<HybridMemoryPool>();
-  Row row{std::string(kBitnetImpl), pairs_per_iteration(workload), Unit::kOps, [](int64_t) {}};
-  row.measure = [pool, workload](int64_t iterations) {
-    return run_on_pool(workload, iterations, *pool);
-  };
-  return row;
-}
-
-double parse_worker_reply(const ForeignMalloc& foreign, const ChildResult& result) {
+double parse_worker_reply(std::string_view name, const ChildResult& result) {
   std::istringstream reply(result.output);
   std::string malloc_key;
   std::string malloc_name;
   std::string ns_key;
   double nanoseconds = -1;
   reply >> malloc_key >> malloc_name >> ns_key >> nanoseconds;
+  // A preload that silently did not take would time glibc under another name.
+  if (malloc_key == "malloc" && malloc_name != name) {
+    throw Error(ErrorKind::kInternal,
+                fmt::format("bench pool: the {} worker ran on {}: LD_PRELOAD did not take", name,
+                            malloc_name));
+  }
   if (result.exit_code != 0 || malloc_key != "malloc" || ns_key != "ns" || nanoseconds < 0) {
     throw Error(ErrorKind::kInternal,
-                fmt::format("bench pool: the {} worker failed (exit code {}, output '{}')",
-                            foreign.name, result.exit_code, result.output));
-  }
-  // A preload that silently did not take would time glibc under another name.
-  if (malloc_name != foreign.name) {
-    throw Error(ErrorKind::kInternal,
-                fmt::format("bench pool: the {} worker ran on {}: LD_PRELOAD did not take",
-                            foreign.name, malloc_name));
+                fmt::format("bench pool: the {} worker failed (exit code {}, output '{}')", name,
+                            result.exit_code, result.output));
   }
   return nanoseconds;
 }
 
+// A row timed by a worker child running on `name`, with `preload` in LD_PRELOAD (empty: none).
+Row worker_row(std::string_view name, std::string preload, const AllocWorkload& workload) {
+  Row row{std::string(name), pairs_per_iteration(workload), Unit::kOps, [](int64_t) {}};
+  row.measure = [name = std::string(name), preload = std::move(preload),
+                 workload](int64_t iterations) {
+    const ChildResult result =
+        run_self(worker_arguments(workload, iterations, name), {"LD_PRELOAD=" + preload});
+    return parse_worker_reply(name, result);
+  };
+  return row;
+}
+
 void add_malloc_rows(std::vector<Row>& rows, const AllocWorkload& workload) {
   static std::set<std::string> reported_missing;
-  for (const ForeignMalloc& foreign : kForeignMallocs) {
+  for (const MallocPeer& peer : kMallocPeers) {
     std::string preload;
-    if (foreign.library[0] != '\0') {
-      preload = find_library(foreign.library);
+    if (peer.library[0] != '\0') {
+      preload = find_library(peer.library);
       if (preload.empty()) {
-        if (reported_missing.insert(foreign.name).second) {
+        if (reported_missing.insert(peer.name).second) {
           std::fprintf(stderr,
                        "\nbench pool: %s not found (%s): its rows are skipped; "
                        "scripts/install-deps.sh installs it\n",
-                       foreign.library, foreign.name);
+                       peer.library, peer.name);
         }
         continue;
       }
     }
-    Row row{foreign.name, pairs_per_iteration(workload), Unit::kOps, [](int64_t) {}};
-    row.measure = [foreign, preload, workload](int64_t iterations) {
-      const ChildResult result =
-          run_self(worker_arguments(workload, iterations), {"LD_PRELOAD=" + preload});
-      return parse_worker_reply(foreign, result);
-    };
-    rows.push_back(std::move(row));
+    rows.push_back(worker_row(peer.name, std::move(preload), workload));
   }
 }
 
@@ -133,7 +120,7 @@ void report_trace_overhead() {
 std::vector<Row> workload_rows(const AllocWorkload& workload) {
   if (workload.is_trace() && workload.threads == 1) report_trace_overhead();
   std::vector<Row> rows;
-  rows.push_back(pool_row(workload));
+  rows.push_back(worker_row(kBitnetImpl, "", workload));
   add_malloc_rows(rows, workload);
   return rows;
 }
@@ -150,7 +137,8 @@ void register_pool_suite(SuiteRegistry& registry) {
   Suite suite;
   suite.name = "pool";
   suite.description =
-      "HybridMemoryPool alloc+free vs glibc, mimalloc, jemalloc, tcmalloc (LD_PRELOAD children)";
+      "HybridMemoryPool alloc+free vs glibc, mimalloc, jemalloc, tcmalloc (each in a child "
+      "process)";
   for (const int threads : {1, 2}) {
     for (const size_t bytes : {size_t{64}, size_t{1} << 10, size_t{4} << 10, size_t{64} << 10,
                                size_t{1} << 20, size_t{16} << 20}) {
