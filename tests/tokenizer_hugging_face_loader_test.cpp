@@ -146,6 +146,18 @@ TEST(TokenizerHuggingFaceLoader, ConfigNamesAnUnknownToken) {
                  R"({"bos_token": "<s>"})");
 }
 
+TEST(TokenizerHuggingFaceLoader, FieldOfTheWrongType) {
+  TinyBpe bpe;
+  bpe.merges = {{"a", "b"}};
+  expect_refused(edited("[\"a\",\"b\"]", "[\"a\",5]", bpe),
+                 {"merge 0 [\"a\",5] is not two tokens"});
+  bpe.added = {{"<s>", true}};
+  expect_refused(edited("\"content\":\"<s>\"", "\"content\":7", bpe),
+                 {"unexpected JSON", "type must be string, but is number"});
+  expect_refused(edited("\"behavior\":\"Isolated\"", "\"behavior\":[]"),
+                 {"unexpected JSON", "type must be string, but is array"});
+}
+
 TEST(TokenizerHuggingFaceLoader, MissingModel) {
   expect_refused("{\"normalizer\": null}", {"'model' is missing"});
 }

@@ -340,8 +340,10 @@ Tokenizer sentence_piece_from_json(const json& root, std::string_view config_jso
 
 }  // namespace
 
-Tokenizer Tokenizer::from_hugging_face_json(std::string_view tokenizer_json,
-                                            std::string_view config_json, std::string name) {
+namespace {
+
+Tokenizer tokenizer_from_json(std::string_view tokenizer_json, std::string_view config_json,
+                              const std::string& name) {
   const json root = parse_json(tokenizer_json, name);
   if (!root.is_object())
     raise(ErrorKind::kInvalidArgument, "{}: not a tokenizer.json object", name);
@@ -373,6 +375,19 @@ Tokenizer Tokenizer::from_hugging_face_json(std::string_view tokenizer_json,
   spec.ignore_merges = root["model"].value("ignore_merges", false);
   read_specials(root, config_json, name, spec);
   return Tokenizer(tokenizer_detail::build_byte_level_bpe(std::move(spec)));
+}
+
+}  // namespace
+
+Tokenizer Tokenizer::from_hugging_face_json(std::string_view tokenizer_json,
+                                            std::string_view config_json, std::string name) {
+  try {
+    return tokenizer_from_json(tokenizer_json, config_json, name);
+  } catch (const json::exception& error) {
+    // A field of an unexpected JSON type (a number where a string belongs, an array for an
+    // object) surfaces from the JSON library's accessors; it is the file's fault like any other.
+    raise(ErrorKind::kInvalidArgument, "{}: unexpected JSON: {}", name, error.what());
+  }
 }
 
 Tokenizer Tokenizer::from_hugging_face(const std::string& path) {
