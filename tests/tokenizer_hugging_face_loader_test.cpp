@@ -88,6 +88,15 @@ TEST(TokenizerHuggingFaceLoader, UnsupportedPostProcessor) {
       {"post-processor 'BertProcessing' is not supported"});
 }
 
+TEST(TokenizerHuggingFaceLoader, DeeplyNestedPostProcessor) {
+  std::string nested = "null";
+  for (int level = 0; level < 5; ++level) {
+    nested = "{\"type\":\"Sequence\",\"processors\":[" + nested + "]}";
+  }
+  expect_refused(edited("\"post_processor\":null", "\"post_processor\":" + nested),
+                 {"post-processor Sequences nested deeper than 4"});
+}
+
 TEST(TokenizerHuggingFaceLoader, ByteFallbackIsRefused) {
   expect_refused(edited("\"byte_fallback\":false", "\"byte_fallback\":true"),
                  {"byte_fallback is not supported"});

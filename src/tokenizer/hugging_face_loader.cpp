@@ -110,12 +110,17 @@ void check_model(const json& model, const std::string& name) {
 // The special tokens a post-processor puts before and after the text: a TemplateProcessing
 // "single" template (possibly inside a Sequence, beside ByteLevel, which only adjusts offsets).
 void read_post_processor(const json& processor, const std::string& name,
-                         std::optional<std::string>& before, std::optional<std::string>& after) {
+                         std::optional<std::string>& before, std::optional<std::string>& after,
+                         int depth = 0) {
   const std::string type = type_of(processor);
   if (type == "null" || type == "ByteLevel") return;
   if (type == "Sequence") {
+    // Real files nest one level; a bound keeps a hostile file from exhausting the stack.
+    if (depth >= 4) {
+      raise(ErrorKind::kUnsupported, "{}: post-processor Sequences nested deeper than 4", name);
+    }
     for (const json& step : processor.value("processors", json::array())) {
-      read_post_processor(step, name, before, after);
+      read_post_processor(step, name, before, after, depth + 1);
     }
     return;
   }
