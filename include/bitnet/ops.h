@@ -202,4 +202,23 @@ inline Tensor operator-(const Tensor& x) {
 // batch dimensions broadcast. f32/f64 run on BLAS; f16/bf16 accumulate in f32; integers in i64.
 [[nodiscard]] Tensor matmul(const Tensor& a, const Tensor& b);
 
+// ---- transformer building blocks ----------------------------------------------------------------
+// Rows of an embedding table: table [rows, dim] (f32, f16 or bf16), ids i32/i64 of any shape ->
+// f32 [*ids.shape, dim]. An id outside [0, rows) is an Error naming it and its position.
+[[nodiscard]] Tensor embedding(const Tensor& table, const Tensor& ids);
+
+// Rotary position embedding (RoFormer; the "rotate half" pairing of Hugging Face's Llama and
+// BitNet): x f32 [tokens, heads, head_dim] (head_dim even), positions i32/i64 [tokens]. Dimension i
+// < head_dim/2 pairs with i + head_dim/2 and turns by angle position * theta^(-2i/head_dim):
+// (a, b) -> (a cos - b sin, b cos + a sin). Returns a new f32 tensor of x's shape.
+[[nodiscard]] Tensor rope(const Tensor& x, const Tensor& positions, double theta);
+
+// Causal scaled dot-product attention with grouped query heads. q f32 [queries, heads, dim];
+// keys and values f32 or f16 [keys, kv_heads, dim] with heads a multiple of kv_heads (query head h
+// reads kv head h / (heads / kv_heads)). Query i sits at position first_position + i and attends to
+// keys 0 .. first_position + i (keys beyond that are masked; first_position + queries <= keys).
+// softmax(q k^T * scale) v in f32 -> f32 [queries, heads, dim].
+[[nodiscard]] Tensor attention(const Tensor& q, const Tensor& keys, const Tensor& values,
+                               int64_t first_position, double scale);
+
 }  // namespace bitnet

@@ -1,0 +1,124 @@
+// BitNet b1.58 transformer models: configuration, weights and the forward pass on the public ops
+// (so that every backend runs the same model code).
+//
+// The architecture is Hugging Face transformers' BitNetForCausalLM (microsoft/bitnet-b1.58-2B-4T):
+// token embedding; per layer RMSNorm -> q/k/v BitLinear -> RoPE -> causal grouped-query attention
+// -> RMSNorm (attn_sub_norm) -> o BitLinear -> residual add; RMSNorm -> gate and up BitLinear ->
+// act(gate) * up -> RMSNorm (ffn_sub_norm) -> down BitLinear -> residual add; final RMSNorm; a
+// float head (tied to the embedding or separate). Every BitLinear quantizes its input per token to
+// int8 (absmax) and holds ternary weights with one scale.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bitnet/quant.h"
+#include "bitnet/tensor.h"
+
+namespace bitnet {
+
+// The FFN's activation: relu(x)^2 for BitNet b1.58 2B4T, SiLU for the 1bitLLM reproductions.
+enum class FfnActivation { kRelu2, kSilu };
+[[nodiscard]] std::string_view ffn_activation_name(FfnActivation activation) noexcept;
+
+struct ModelConfig {
+  std::string architecture;  // "BitNetForCausalLM"
+  int64_t vocab_size = 0;
+  int64_t hidden_size = 0;
+  int64_t intermediate_size = 0;
+  int64_t num_layers = 0;
+  int64_t num_heads = 0;
+  int64_t num_kv_heads = 0;
+  int64_t head_dim = 0;  // hidden_size / num_heads unless given
+  int64_t max_position_embeddings = 0;
+  double rms_norm_eps = 1e-5;
+  double rope_theta = 10000.0;
+  FfnActivation activation = FfnActivation::kRelu2;
+  bool tied_embeddings = true;
+
+  // Reads a Hugging Face config.json (rope_theta at the top level or in rope_parameters). Every
+  // missing, mistyped or inconsistent key is an Error naming it and the file.
+  [[nodiscard]] static ModelConfig from_hugging_face_json(const std::string& json_text,
+                                                          const std::string& source_name);
+  // Checks the sizes against each other (heads divide the hidden size, kv heads divide the heads,
+  // head_dim even, everything positive); throws an Error naming the first that does not hold.
+  void validate(const std::string& source_name) const;
+};
+
+// One transformer layer's weights.
+struct LayerWeights {
+  Tensor input_norm;           // f32 [hidden]
+  TernaryTensor q, k, v;       // [heads * head_dim, hidden], [kv_heads * head_dim, hidden] x2
+  Tensor attention_sub_norm;   // f32 [hidden]
+  TernaryTensor o;             // [hidden, heads * head_dim]
+  Tensor post_attention_norm;  // f32 [hidden]
+  TernaryTensor gate, up;      // [intermediate, hidden]
+  Tensor ffn_sub_norm;         // f32 [intermediate]
+  TernaryTensor down;          // [hidden, intermediate]
+};
+
+struct ModelWeights {
+  Tensor embedding;   // [vocab, hidden], f32/f16/bf16 as loaded
+  Tensor final_norm;  // f32 [hidden]
+  Tensor head;        // f32 [vocab, hidden] (the embedding itself when tied)
+  std::vector<LayerWeights> layers;
+};
+
+class Session;
+
+class Model {
+ public:
+  // Loads a Hugging Face folder (config.json + model.safetensors, single or sharded): packed 2B4T
+  // ternary weights with weight_scale, or float weights ternarized on load as transformers'
+  // online AutoBitLinear does (absmean per tensor).
+  [[nodiscard]] static Model load(const std::string& path);
+  // A model from parts already in memory (tests, converters); validates shapes.
+  [[nodiscard]] static Model from_weights(ModelConfig config, ModelWeights weights);
+
+  [[nodiscard]] const ModelConfig& config() const noexcept { return state_->config; }
+  [[nodiscard]] const ModelWeights& weights() const noexcept { return state_->weights; }
+
+  // Logits f32 [ids.size(), vocab] for a fresh sequence (one position per id).
+  [[nodiscard]] Tensor logits(std::span<const int32_t> ids) const;
+
+ private:
+  struct State {
+    ModelConfig config;
+    ModelWeights weights;
+  };
+  explicit Model(std::shared_ptr<const State> state) : state_(std::move(state)) {}
+  std::shared_ptr<const State> state_;
+  friend class Session;
+};
+
+// A sequence being decoded: the key/value cache of every layer, sized to the context.
+class Session {
+ public:
+  // `context`: positions the cache holds (0: the model's max_position_embeddings). The cache holds
+  // f32 keys and values.
+  explicit Session(Model model, int64_t context = 0);
+
+  // Runs `ids` at the next positions, appends their keys and values to the cache and returns the
+  // logits f32 [ids.size(), vocab]. More positions than the context is an Error; the session is
+  // unchanged then.
+  [[nodiscard]] Tensor forward(std::span<const int32_t> ids);
+  // The logits of the last position only: f32 [vocab].
+  [[nodiscard]] Tensor forward_last(std::span<const int32_t> ids);
+
+  [[nodiscard]] int64_t position() const noexcept { return position_; }
+  [[nodiscard]] int64_t context() const noexcept { return context_; }
+  void reset() noexcept { position_ = 0; }
+
+ private:
+  [[nodiscard]] Tensor hidden_states(std::span<const int32_t> ids);
+  Model model_;
+  int64_t context_ = 0;
+  int64_t position_ = 0;
+  std::vector<Tensor> keys_;    // per layer f32 [context, kv_heads, head_dim]
+  std::vector<Tensor> values_;  // per layer f32 [context, kv_heads, head_dim]
+};
+
+}  // namespace bitnet
