@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The model commands of the `bitnet` CLI on the transformers fixture (tests/data/hf_bitnet_tiny):
+# greedy generation prints transformers' continuation, logits --json carries one row per position
+# of the model's vocabulary, and bad input is refused by name with a non-zero exit.
+#   model_commands.sh BITNET_BINARY FIXTURE_FOLDER
+set -euo pipefail
+bitnet=$1
+model=$2
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+expected="334 154 383 46 46 46 46 308 308 308 210 180 252 252 235 121"
+got=$("$bitnet" generate --model "$model" --prompt-ids 1,17,255,42,511,0,128,300,7,64,99,400 -n 16 2>/dev/null | tr -s ' \n' ' ' | sed 's/ $//')
+[ "$got" = "$expected" ] || fail "greedy generate printed '$got', transformers chose '$expected'"
+echo "ok: greedy generate equals transformers' continuation"
+
+json=$("$bitnet" logits --model "$model" --tokens 1,17 --json)
+case "$json" in
+  '{"logits": [['*']]}') ;;
+  *) fail "logits --json is not {\"logits\": [[...]]}: ${json:0:80}" ;;
+esac
+rows=$(grep -o '\], \[' <<<"$json" | wc -l)
+[ "$rows" -eq 1 ] || fail "logits --json has $((rows + 1)) rows for 2 tokens"
+values=$(sed 's/\], \[/\n/' <<<"$json" | head -1 | tr ',' '\n' | wc -l)
+[ "$values" -eq 512 ] || fail "logits --json row has $values values, the vocabulary is 512"
+echo "ok: logits --json has a row of 512 values per position"
+
+expect_refusal() {
+  local needle=$1
+  shift
+  local output
+  if output=$("$bitnet" "$@" 2>&1); then fail "'$*' succeeded; expected: $needle"; fi
+  grep -qF "$needle" <<<"$output" || fail "'$*' said '$output'; expected: $needle"
+  echo "ok: $needle"
+}
+expect_refusal "'x' is not a token id" logits --model "$model" --tokens 1,x
+expect_refusal "has no tokenizer" generate --model "$model" --prompt hello
+expect_refusal "id 512 at position 1 is outside" logits --model "$model" --tokens 1,512
+expect_refusal "packed/config.json" logits --model "$model/config.json" --tokens 1
+expect_refusal "temperature must be >= 0" generate --model "$model" --prompt-ids 1 --temp -1
+echo PASS
