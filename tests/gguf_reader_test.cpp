@@ -544,16 +544,80 @@ TEST(GgufReaderTest, Q8_0IsDequantized) {
   for (int index = 0; index < 32; ++index) EXPECT_EQ(values[index], 0.5f * (index - 16));
 }
 
+// One Q4_K block written by hand: eight sub-blocks of 32 with 6-bit scales and mins (sub-blocks
+// 4-7 split across the packed bytes), d = 0.5, dmin = 0.25.
+TEST(GgufReaderTest, Q4_KIsDequantized) {
+  const int scales[8] = {1, 2, 3, 4, 37, 6, 7, 56};
+  const int mins[8] = {0, 1, 2, 3, 19, 2, 0, 48};
+  ByteBuilder block;
+  block.value<uint16_t>(0x3800);  // d = 0.5
+  block.value<uint16_t>(0x3400);  // dmin = 0.25
+  for (const int byte : {0x81, 0x02, 0x03, 0xC4, 0x40, 0x01, 0x02, 0xC3, 0x35, 0x26, 0x07, 0x08}) {
+    block.value<uint8_t>(static_cast<uint8_t>(byte));
+  }
+  for (int index = 0; index < 128; ++index) {
+    const int low = index % 16;
+    block.value<uint8_t>(static_cast<uint8_t>(low | ((15 - low) << 4)));
+  }
+  RawGguf raw = valid_file();
+  raw.tensors[0] = {"q", {256, 1}, 12, 0};
+  raw.data = block.bytes;
+  const GgufFile file = load(raw.build());
+  const std::vector<float> values = file.tensor("q").to_vector<float>();
+  ASSERT_EQ(values.size(), 256u);
+  for (int weight = 0; weight < 256; ++weight) {
+    const int sub_block = weight / 32;
+    const int low = weight % 16;
+    const int code = sub_block % 2 == 0 ? low : 15 - low;
+    const float expected = 0.5f * static_cast<float>(scales[sub_block]) * static_cast<float>(code) -
+                           0.25f * static_cast<float>(mins[sub_block]);
+    EXPECT_EQ(values[weight], expected) << "weight " << weight;
+  }
+}
+
+// One Q6_K block written by hand: 6-bit codes (w * 7 + 3) % 64 split into low nibbles and high
+// bit pairs, sixteen signed scales g - 8, d = 0.5.
+TEST(GgufReaderTest, Q6_KIsDequantized) {
+  std::vector<uint8_t> low(128, 0);
+  std::vector<uint8_t> high(64, 0);
+  for (int weight = 0; weight < 256; ++weight) {
+    const int code = (weight * 7 + 3) % 64;
+    const int half = weight / 128;
+    const int quadrant = (weight % 128) / 32;
+    const int lane = weight % 32;
+    const int low_index = 64 * half + lane + (quadrant % 2 == 1 ? 32 : 0);
+    low[low_index] |= static_cast<uint8_t>((code & 0x0F) << (quadrant >= 2 ? 4 : 0));
+    high[32 * half + lane] |= static_cast<uint8_t>((code >> 4) << (2 * quadrant));
+  }
+  ByteBuilder block;
+  for (const uint8_t byte : low) block.value<uint8_t>(byte);
+  for (const uint8_t byte : high) block.value<uint8_t>(byte);
+  for (int group = 0; group < 16; ++group) block.value<int8_t>(static_cast<int8_t>(group - 8));
+  block.value<uint16_t>(0x3800);  // d = 0.5
+  RawGguf raw = valid_file();
+  raw.tensors[0] = {"q", {256, 1}, 14, 0};
+  raw.data = block.bytes;
+  const GgufFile file = load(raw.build());
+  const std::vector<float> values = file.tensor("q").to_vector<float>();
+  ASSERT_EQ(values.size(), 256u);
+  for (int weight = 0; weight < 256; ++weight) {
+    const int code = (weight * 7 + 3) % 64;
+    const float expected =
+        0.5f * static_cast<float>(weight / 16 - 8) * static_cast<float>(code - 32);
+    EXPECT_EQ(values[weight], expected) << "weight " << weight;
+  }
+}
+
 TEST(GgufReaderTest, KnownButUnreadableTypeIsListedAndRefused) {
   RawGguf raw = valid_file();
-  raw.tensors[0] = {"k", {256, 1}, 12, 0};  // q4_K: 144 bytes per 256
-  raw.data.assign(144, 0);
+  raw.tensors[0] = {"k", {256, 1}, 13, 0};  // q5_K: 176 bytes per 256
+  raw.data.assign(176, 0);
   const GgufFile file = load(raw.build());
-  EXPECT_EQ(file.tensor_info("k").type, GgmlType::kQ4_K);
-  EXPECT_EQ(file.tensor_bytes("k").size(), 144u);
+  EXPECT_EQ(file.tensor_info("k").type, GgmlType::kQ5_K);
+  EXPECT_EQ(file.tensor_bytes("k").size(), 176u);
   expect_error_naming([&] { (void)file.tensor("k"); },
-                      {kName, "tensor 'k'", "type q4_K", "cannot read"});
-  expect_error_naming([&] { (void)file.ternary("k"); }, {kName, "'k'", "q4_K", "not a ternary"});
+                      {kName, "tensor 'k'", "type q5_K", "cannot read"});
+  expect_error_naming([&] { (void)file.ternary("k"); }, {kName, "'k'", "q5_K", "not a ternary"});
 }
 
 TEST(GgufReaderTest, TernaryTypesNeedTernary) {

@@ -91,7 +91,8 @@ struct GgmlTypeTraits {
   std::optional<DType> dtype;
   // The packed ternary format ternary() imports, for TQ1_0, TQ2_0 and I2_S.
   std::optional<TernaryFormat> ternary;
-  // Whether tensor() or ternary() can read the data (plain types, Q8_0, the ternary types).
+  // Whether tensor() or ternary() can read the data (plain types, Q8_0, Q4_K, Q6_K, the ternary
+  // types).
   bool readable;
 };
 
@@ -270,8 +271,8 @@ class GgufFile {
   // The stored bytes of any tensor, whatever its type (valid while this file object lives).
   [[nodiscard]] std::span<const uint8_t> tensor_bytes(std::string_view name) const;
   // F32, F16, BF16, I8, I32, I64, F64: a zero-copy view of the mapping, shape = info.shape.
-  // Q8_0: dequantized to a fresh f32 tensor. Ternary types (use ternary()) and the other GGML
-  // types throw Error(kUnsupported) naming the tensor and its type.
+  // Q8_0, Q4_K, Q6_K: dequantized to a fresh f32 tensor. Ternary types (use ternary()) and the
+  // other GGML types throw Error(kUnsupported) naming the tensor and its type.
   [[nodiscard]] Tensor tensor(std::string_view name) const;
   // TQ1_0, TQ2_0, I2_S: repacked into `target` as [rows, ne[0]] (rows = the product of the other
   // dimensions). TQ1_0/TQ2_0 rows must have one scale for all their blocks.

@@ -1,10 +1,11 @@
-// GgufFile: metadata accessors and tensor access (zero-copy views of the mapping, Q8_0
-// dequantization, ternary repacking) over the validated contents of a GGUF file.
+// GgufFile: metadata accessors and tensor access (zero-copy views of the mapping, Q8_0,
+// Q4_K and Q6_K dequantization, ternary repacking) over the validated contents of a GGUF file.
 #include <chrono>
 #include <cstring>
 
 #include "core/raise.h"
 #include "io/gguf_format.h"
+#include "io/k_quants.h"
 #include "io/q8_0.h"
 
 namespace bitnet {
@@ -146,6 +147,15 @@ Tensor GgufFile::tensor(std::string_view name) const {
     io::dequantize_q8_0(data, info.numel, out.data_as<float>());
     return out;
   }
+  if (info.type == GgmlType::kQ4_K || info.type == GgmlType::kQ6_K) {
+    Tensor out = Tensor::empty(info.shape, DType::kF32);
+    if (info.type == GgmlType::kQ4_K) {
+      io::dequantize_q4_k(data, info.numel, out.data_as<float>());
+    } else {
+      io::dequantize_q6_k(data, info.numel, out.data_as<float>());
+    }
+    return out;
+  }
   if (traits.ternary) {
     raise(ErrorKind::kUnsupported,
           "{}: tensor '{}' is {}, a ternary type: read it with ternary(), not tensor()", path(),
@@ -153,7 +163,7 @@ Tensor GgufFile::tensor(std::string_view name) const {
   }
   raise(ErrorKind::kUnsupported,
         "{}: tensor '{}' has type {}, which bitnet-core cannot read (readable: f32, f16, bf16, "
-        "f64, i8, i32, i64, q8_0; tq1_0, tq2_0, i2_s through ternary())",
+        "f64, i8, i32, i64, q8_0, q4_K, q6_K; tq1_0, tq2_0, i2_s through ternary())",
         path(), name, traits.name);
 }
 
