@@ -193,8 +193,10 @@ TEST(ModelLoad, HeadsThatDoNotDivideAreNamed) {
                     "num_attention_heads 4 is not a multiple of num_key_value_heads 3");
 }
 
-TEST(ModelLoad, NotAFolderIsNamed) {
-  expect_load_error(kFixtures + "/online/config.json", "is not a folder");
+// A file is read as GGUF; a path that is neither a folder nor a file is named as such.
+TEST(ModelLoad, NeitherFolderNorGgufIsNamed) {
+  expect_load_error(kFixtures + "/online/config.json", "expected 'GGUF'");
+  expect_load_error(kFixtures + "/no-such-model", "neither a Hugging Face model folder");
 }
 
 TEST(Session, ContextOverflowIsAnErrorAndKeepsTheSession) {

@@ -11,8 +11,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bitnet/quant.h"
@@ -23,6 +25,8 @@ namespace bitnet {
 // The FFN's activation: relu(x)^2 for BitNet b1.58 2B4T, SiLU for the 1bitLLM reproductions.
 enum class FfnActivation { kRelu2, kSilu };
 [[nodiscard]] std::string_view ffn_activation_name(FfnActivation activation) noexcept;
+// "relu2" -> kRelu2, "silu" (or "swish") -> kSilu; nullopt for any other name.
+[[nodiscard]] std::optional<FfnActivation> ffn_activation_from_name(std::string_view name) noexcept;
 
 struct ModelConfig {
   std::string architecture;  // "BitNetForCausalLM"
@@ -69,12 +73,31 @@ struct ModelWeights {
 
 class Session;
 
+// The GGUF metadata key (after "<architecture>.") where save_gguf records the FFN activation:
+// "relu2" or "silu".
+inline constexpr std::string_view kGgufFfnActivationKey = "ffn_activation";
+
+struct LoadOptions {
+  // Replaces the FFN activation the model states (config.json's hidden_act, the GGUF activation
+  // key) or its GGUF architecture implies.
+  std::optional<FfnActivation> ffn_activation;
+};
+
 class Model {
  public:
-  // Loads a Hugging Face folder (config.json + model.safetensors, single or sharded): packed 2B4T
-  // ternary weights with weight_scale, or float weights ternarized on load as transformers'
-  // online AutoBitLinear does (absmean per tensor).
-  [[nodiscard]] static Model load(const std::string& path);
+  // `path` is either
+  // - a Hugging Face folder (config.json + model.safetensors, single or sharded): packed 2B4T
+  //   ternary weights with weight_scale, or float weights ternarized on load as transformers'
+  //   online AutoBitLinear does (absmean per tensor); or
+  // - a GGUF file of architecture "bitnet" (llama.cpp's; FFN SiLU unless the file's
+  //   <arch>.ffn_activation says otherwise) or "bitnet-b1.58" (bitnet.cpp's 2B4T; relu^2), with
+  //   llama.cpp's tensor names. Projections in TQ1_0, TQ2_0 or I2_S are repacked; float ones
+  //   (F32, F16, BF16, Q8_0) that already hold scale * {-1, 0, 1} per row keep that scale, others
+  //   are ternarized by absmean; an optional "<name>.scale" [1] multiplies the weight. The
+  //   embedding and head may be F32, F16, BF16, Q8_0, Q4_K or Q6_K. A "bitnet" file with
+  //   2B4T's shapes (vocabulary 128256, 20 heads, 5 kv heads) and no activation key loads with
+  //   SiLU and a warning on stderr. Every bad file is an Error naming the key or tensor.
+  [[nodiscard]] static Model load(const std::string& path, const LoadOptions& options = {});
   // A model from parts already in memory (tests, converters); validates shapes.
   [[nodiscard]] static Model from_weights(ModelConfig config, ModelWeights weights);
 
@@ -93,6 +116,16 @@ class Model {
   std::shared_ptr<const State> state_;
   friend class Session;
 };
+
+// Writes `model` as a GGUF file of architecture "bitnet" with llama.cpp's tensor names and its
+// activation under <arch>.ffn_activation, so that llama.cpp loads it (I2_S only bitnet.cpp reads).
+// Projections go in `weights` (kTQ2_0, kTQ1_0 or kI2S); one whose row length is not a whole
+// number of that format's blocks (256 weights, 128 for I2_S) is written as F32 scale * trits
+// instead, which loads back exactly. TQ1_0/TQ2_0 keep one f16 scale per block, so their scales
+// come back rounded to f16; I2_S and F32 keep f32 scales. The embedding keeps its dtype; an untied
+// head is written as "output.weight" (f32).
+void save_gguf(const Model& model, const std::string& path,
+               TernaryFormat weights = TernaryFormat::kTQ2_0);
 
 // A sequence being decoded: the key/value cache of every layer, sized to the context.
 class Session {

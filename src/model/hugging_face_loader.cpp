@@ -1,7 +1,7 @@
-// Model::load for a Hugging Face BitNet folder: config.json and a safetensors checkpoint (single or
-// sharded). Ternary projections are either packed (the 2B4T layout: u8 weight + weight_scale,
-// transformers' BitLinear) or float, ternarized here as transformers' online AutoBitLinear does
-// (absmean per tensor). Embeddings, norms and the head stay float.
+// The model loader for a Hugging Face BitNet folder: config.json and a safetensors checkpoint
+// (single or sharded). Ternary projections are either packed (the 2B4T layout: u8 weight +
+// weight_scale, transformers' BitLinear) or float, ternarized here as transformers' online
+// AutoBitLinear does (absmean per tensor). Embeddings, norms and the head stay float.
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,6 +12,7 @@
 #include "bitnet/model.h"
 #include "bitnet/ops.h"
 #include "core/raise.h"
+#include "model/model_loaders.h"
 
 namespace bitnet {
 namespace {
@@ -107,7 +108,7 @@ class FolderReader {
 
 }  // namespace
 
-Model Model::load(const std::string& path) {
+Model load_hugging_face_folder(const std::string& path, const LoadOptions& options) {
   const std::filesystem::path folder(path);
   if (!std::filesystem::is_directory(folder)) {
     raise(ErrorKind::kIo,
@@ -117,6 +118,7 @@ Model Model::load(const std::string& path) {
   const std::filesystem::path config_path = folder / "config.json";
   const std::string config_text = read_text(config_path);
   ModelConfig config = ModelConfig::from_hugging_face_json(config_text, config_path.string());
+  if (options.ffn_activation) config.activation = *options.ffn_activation;
   const FolderReader reader(path, quantization_layout(config_text, config_path.string()));
 
   ModelWeights weights;
@@ -147,7 +149,7 @@ Model Model::load(const std::string& path) {
     layer.down = reader.ternary(prefix + "mlp.down_proj.weight");
     weights.layers.push_back(std::move(layer));
   }
-  return from_weights(std::move(config), std::move(weights));
+  return Model::from_weights(std::move(config), std::move(weights));
 }
 
 }  // namespace bitnet

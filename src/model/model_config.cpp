@@ -35,8 +35,7 @@ double number(const Json& value, const char* key, const std::string& source) {
 }
 
 FfnActivation activation_from_name(const std::string& name, const std::string& source) {
-  if (name == "relu2") return FfnActivation::kRelu2;
-  if (name == "silu" || name == "swish") return FfnActivation::kSilu;
+  if (const auto activation = ffn_activation_from_name(name)) return *activation;
   raise(ErrorKind::kUnsupported, "{}: hidden_act '{}' is not supported (supported: relu2, silu)",
         source, name);
 }
@@ -45,6 +44,12 @@ FfnActivation activation_from_name(const std::string& name, const std::string& s
 
 std::string_view ffn_activation_name(FfnActivation activation) noexcept {
   return activation == FfnActivation::kRelu2 ? "relu2" : "silu";
+}
+
+std::optional<FfnActivation> ffn_activation_from_name(std::string_view name) noexcept {
+  if (name == "relu2") return FfnActivation::kRelu2;
+  if (name == "silu" || name == "swish") return FfnActivation::kSilu;
+  return std::nullopt;
 }
 
 ModelConfig ModelConfig::from_hugging_face_json(const std::string& json_text,

@@ -1,0 +1,15 @@
+// The model loaders behind Model::load, one per kind of source.
+#pragma once
+
+#include <string>
+
+#include "bitnet/model.h"
+
+namespace bitnet {
+
+// A Hugging Face folder: config.json and a safetensors checkpoint.
+[[nodiscard]] Model load_hugging_face_folder(const std::string& path, const LoadOptions& options);
+// A GGUF file of architecture "bitnet" or "bitnet-b1.58".
+[[nodiscard]] Model load_gguf_model(const std::string& path, const LoadOptions& options);
+
+}  // namespace bitnet
