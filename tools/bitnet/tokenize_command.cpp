@@ -14,6 +14,7 @@
 #include "bitnet/error.h"
 #include "bitnet/tokenizer.h"
 #include "commands.h"
+#include "id_list.h"
 
 namespace bitnet::cli {
 namespace {
@@ -42,32 +43,6 @@ std::string read_all(std::istream& stream, const std::string& name) {
   std::string text((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
   if (stream.bad()) throw Error(ErrorKind::kIo, name + ": read failed");
   return text;
-}
-
-// "1,2, 3" -> {1, 2, 3}; names the piece that is not an id.
-std::vector<int32_t> parse_ids(const std::string& list) {
-  std::vector<int32_t> ids;
-  std::stringstream stream(list);
-  std::string piece;
-  while (std::getline(stream, piece, ',')) {
-    const size_t begin = piece.find_first_not_of(" \t");
-    const size_t end = piece.find_last_not_of(" \t");
-    const std::string trimmed =
-        begin == std::string::npos ? "" : piece.substr(begin, end - begin + 1);
-    size_t used = 0;
-    long long value = -1;
-    try {
-      value = std::stoll(trimmed, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (trimmed.empty() || used != trimmed.size() || value < 0 || value > INT32_MAX) {
-      throw Error(ErrorKind::kInvalidArgument,
-                  fmt::format("--ids: '{}' is not a token id (expected e.g. 1,2,3)", trimmed));
-    }
-    ids.push_back(static_cast<int32_t>(value));
-  }
-  return ids;
 }
 
 }  // namespace
@@ -124,8 +99,8 @@ Command add_detokenize_command(CLI::App& parent) {
                     "Leave out special tokens (<|begin_of_text|>, <|eot_id|>)");
   return Command{command, [=] {
                    const Tokenizer tokenizer = source->load();
-                   const std::string text =
-                       tokenizer.decode(parse_ids(*ids), {.skip_special = *skip_special});
+                   const std::string text = tokenizer.decode(parse_id_list(*ids, "--ids"),
+                                                             {.skip_special = *skip_special});
                    fmt::print("{}\n", text);
                    return 0;
                  }};

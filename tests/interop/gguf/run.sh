@@ -6,32 +6,14 @@
 #      reader as what it serialized;
 #   3. a file of ours whose metadata it rewrote keeps its tensors byte for byte.
 # Usage: run.sh IO_INTEROP_BINARY
-# An oracle that cannot run is a failure: missing node/npm or an install that fails (offline) exits
-# 1 with the reason. A developer without a network may set BITNET_ALLOW_ORACLE_SKIP=1 to have CTest
-# report the test as skipped (exit 77) instead; CI never sets it and fails on any skipped test.
+# An oracle that cannot run is a failure (tests/interop/oracle_setup.sh).
 set -euo pipefail
 tool=$1
 here=$(cd "$(dirname "$0")" && pwd)
 
-skip() {
-  if [ "${BITNET_ALLOW_ORACLE_SKIP:-0}" = 1 ]; then
-    echo "SKIP (BITNET_ALLOW_ORACLE_SKIP=1): $*"
-    exit 77
-  fi
-  echo "FAIL: the @huggingface/gguf oracle cannot run: $*" >&2
-  exit 1
-}
-
-command -v node >/dev/null 2>&1 || skip "node is not installed"
-command -v npm >/dev/null 2>&1 || skip "npm is not installed"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/bitnet-gguf-interop-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cp "$here/package.json" "$here/package-lock.json" "$here/gguf_interop.mjs" "$work/"
-if ! (cd "$work" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1); then
-  cat "$work/npm.log"
-  skip "npm ci could not install @huggingface/gguf (offline?)"
-fi
+# shellcheck source=../oracle_setup.sh
+source "$here/../oracle_setup.sh"
+oracle_install gguf-interop "$here" "$here/gguf_interop.mjs"
 echo "node $(node --version), @huggingface/gguf $(node -p "require('$work/node_modules/@huggingface/gguf/package.json').version")"
 
 # 1. Theirs reads ours.

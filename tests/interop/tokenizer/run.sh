@@ -10,33 +10,15 @@
 #      texts, round-trip valid UTF-8 and stream-decode without splitting a character;
 #   5. with BITNET_CLI, `bitnet tokenize` and `bitnet detokenize` agree with the package too.
 # Usage: run.sh TOKENIZER_INTEROP_BINARY [BITNET_CLI]
-# An oracle that cannot run is a failure: missing node/npm or an install that fails (offline) exits
-# 1 with the reason. A developer without a network may set BITNET_ALLOW_ORACLE_SKIP=1 to have CTest
-# report the test as skipped (exit 77) instead; CI never sets it and fails on any skipped test.
+# An oracle that cannot run is a failure (tests/interop/oracle_setup.sh).
 set -euo pipefail
 tool=$1
 cli=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 
-skip() {
-  if [ "${BITNET_ALLOW_ORACLE_SKIP:-0}" = 1 ]; then
-    echo "SKIP (BITNET_ALLOW_ORACLE_SKIP=1): $*"
-    exit 77
-  fi
-  echo "FAIL: the tokenizer oracles cannot run: $*" >&2
-  exit 1
-}
-
-command -v node >/dev/null 2>&1 || skip "node is not installed"
-command -v npm >/dev/null 2>&1 || skip "npm is not installed"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/bitnet-tokenizer-interop-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cp "$here/package.json" "$here/package-lock.json" "$here"/*.mjs "$work/"
-if ! (cd "$work" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1); then
-  cat "$work/npm.log"
-  skip "npm ci could not install the tokenizer packages (offline?)"
-fi
+# shellcheck source=../oracle_setup.sh
+source "$here/../oracle_setup.sh"
+oracle_install tokenizer-interop "$here" "$here"/*.mjs
 version() { node -p "require('$work/node_modules/$1/package.json').version"; }
 echo "node $(node --version), llama3-tokenizer-js $(version llama3-tokenizer-js)," \
   "llama-tokenizer-js $(version llama-tokenizer-js), @huggingface/tokenizers $(version @huggingface/tokenizers)"
