@@ -104,6 +104,32 @@ TEST_P(HuggingFaceReference, CachedDecodeEqualsFullForward) {
 
 INSTANTIATE_TEST_SUITE_P(Variants, HuggingFaceReference, ::testing::Values("online", "packed"));
 
+// The f16 cache is opt-in: it runs, rounds (so it is really f16), stays near the f32 cache on
+// these random-weight models (their keys are large, which is why it is not the default), and a
+// cache of another dtype is refused by name.
+TEST(Session, HalfPrecisionCacheIsOptIn) {
+  const Model model = Model::load(kFixtures + "/packed");
+  const std::vector<int32_t> ids = {1, 17, 255, 42, 511, 0, 128, 300, 7, 64, 99, 400};
+  Session half(model, 16, DType::kF16);
+  Session single(model, 16);
+  const std::vector<float> a = half.forward(ids).to_vector<float>();
+  const std::vector<float> b = single.forward(ids).to_vector<float>();
+  ASSERT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (size_t index = 0; index < a.size(); ++index) {
+    worst = std::max(worst, static_cast<double>(std::abs(a[index] - b[index])));
+  }
+  EXPECT_GT(worst, 0.0) << "the f16 cache rounded nothing: is it really f16?";
+  EXPECT_LE(worst, 0.1);
+  try {
+    Session wrong(model, 16, DType::kBF16);
+    ADD_FAILURE() << "a bf16 cache was accepted";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("must be f16 or f32, got bf16"), std::string::npos)
+        << error.what();
+  }
+}
+
 // ---- loader errors ----------------------------------------------------------------------------
 
 // A copy of the online fixture in a temporary folder, with its config text and tensors editable.

@@ -90,12 +90,12 @@ class Model {
   //   ternary weights with weight_scale, or float weights ternarized on load as transformers'
   //   online AutoBitLinear does (absmean per tensor); or
   // - a GGUF file of architecture "bitnet" (llama.cpp's; FFN SiLU unless the file's
-  //   <arch>.ffn_activation says otherwise) or "bitnet-b1.58" (bitnet.cpp's 2B4T; relu^2), with
-  //   llama.cpp's tensor names. Projections in TQ1_0, TQ2_0 or I2_S are repacked; float ones
-  //   (F32, F16, BF16, Q8_0) that already hold scale * {-1, 0, 1} per row keep that scale, others
-  //   are ternarized by absmean; an optional "<name>.scale" [1] multiplies the weight. The
-  //   embedding and head may be F32, F16, BF16, Q8_0, Q4_K or Q6_K. A "bitnet" file with
-  //   2B4T's shapes (vocabulary 128256, 20 heads, 5 kv heads) and no activation key loads with
+  //   <arch>.ffn_activation says otherwise) or "bitnet-b1.58" / "bitnet-25" (bitnet.cpp's 2B4T;
+  //   relu^2), with llama.cpp's tensor names. Projections in TQ1_0, TQ2_0 or I2_S are repacked;
+  //   float ones (F32, F16, BF16, Q8_0) that already hold scale * {-1, 0, 1} per row keep that
+  //   scale, others are ternarized by absmean; an optional "<name>.scale" [1] multiplies the
+  //   weight. The embedding and head may be F32, F16, BF16, Q8_0, Q4_K or Q6_K. A "bitnet" file
+  //   with 2B4T's shapes (vocabulary 128256, 20 heads, 5 kv heads) and no activation key loads with
   //   SiLU and a warning on stderr. Every bad file is an Error naming the key or tensor.
   [[nodiscard]] static Model load(const std::string& path, const LoadOptions& options = {});
   // A model from parts already in memory (tests, converters); validates shapes.
@@ -131,8 +131,11 @@ void save_gguf(const Model& model, const std::string& path,
 class Session {
  public:
   // `context`: positions the cache holds (0: the model's max_position_embeddings). The cache holds
-  // f32 keys and values.
-  explicit Session(Model model, int64_t context = 0);
+  // keys and values in `cache_dtype`: f32 (the default: logits within 1.2e-6 of transformers' on
+  // its fixtures) or f16 (half the memory and traffic; on the random-weight fixtures, whose keys
+  // are large, the logits moved by up to 0.047 of a largest logit of 2.1, and greedy decoding
+  // diverged after one token, so it is opt-in).
+  explicit Session(Model model, int64_t context = 0, DType cache_dtype = DType::kF32);
 
   // Runs `ids` at the next positions, appends their keys and values to the cache and returns the
   // logits f32 [ids.size(), vocab]. More positions than the context is an Error; the session is
@@ -150,8 +153,8 @@ class Session {
   Model model_;
   int64_t context_ = 0;
   int64_t position_ = 0;
-  std::vector<Tensor> keys_;    // per layer f32 [context, kv_heads, head_dim]
-  std::vector<Tensor> values_;  // per layer f32 [context, kv_heads, head_dim]
+  std::vector<Tensor> keys_;    // per layer [context, kv_heads, head_dim], f16 or f32
+  std::vector<Tensor> values_;  // per layer [context, kv_heads, head_dim], f16 or f32
 };
 
 }  // namespace bitnet

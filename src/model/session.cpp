@@ -14,12 +14,16 @@ Tensor ffn_activation(const Tensor& gate, FfnActivation activation) {
 
 }  // namespace
 
-Session::Session(Model model, int64_t context) : model_(std::move(model)) {
+Session::Session(Model model, int64_t context, DType cache_dtype) : model_(std::move(model)) {
+  if (cache_dtype != DType::kF16 && cache_dtype != DType::kF32) {
+    raise(ErrorKind::kDTypeMismatch, "session: the key/value cache must be f16 or f32, got {}",
+          dtype_name(cache_dtype));
+  }
   const ModelConfig& config = model_.config();
   context_ = context > 0 ? context : config.max_position_embeddings;
   for (int64_t layer = 0; layer < config.num_layers; ++layer) {
-    keys_.push_back(Tensor::zeros({context_, config.num_kv_heads, config.head_dim}));
-    values_.push_back(Tensor::zeros({context_, config.num_kv_heads, config.head_dim}));
+    keys_.push_back(Tensor::zeros({context_, config.num_kv_heads, config.head_dim}, cache_dtype));
+    values_.push_back(Tensor::zeros({context_, config.num_kv_heads, config.head_dim}, cache_dtype));
   }
 }
 
