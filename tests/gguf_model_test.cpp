@@ -370,8 +370,8 @@ TEST_F(BrokenGguf, UnchangedFileLoads) {
 
 TEST_F(BrokenGguf, UnknownArchitectureIsNamed) {
   *contents_.find("general.architecture") = GgufValue("llama");
-  expect_error(
-      {"bad.gguf", "general.architecture 'llama' is not supported", "bitnet, bitnet-b1.58"});
+  expect_error({"bad.gguf", "general.architecture 'llama' is not supported",
+                "bitnet, bitnet-b1.58, bitnet-25"});
 }
 
 TEST_F(BrokenGguf, MissingArchitectureIsNamed) {
@@ -487,13 +487,18 @@ TEST_F(BrokenGguf, ActivationComesFromTheKeyThenTheArchitecture) {
   write_contents(contents_, temp_.file("bitnet.gguf"));
   EXPECT_EQ(Model::load(temp_.file("bitnet.gguf")).config().activation, FfnActivation::kSilu);
 
-  // bitnet.cpp's architecture: relu^2 by default, its own key prefix.
-  for (auto& entry : contents_.metadata) {
-    if (entry.key.starts_with("bitnet.")) entry.key = "bitnet-b1.58." + entry.key.substr(7);
+  // bitnet.cpp's architecture (and the name its 2B4T converter writes): relu^2 by default, its
+  // own key prefix.
+  for (const std::string architecture : {"bitnet-b1.58", "bitnet-25"}) {
+    Contents renamed = contents_;
+    for (auto& entry : renamed.metadata) {
+      if (entry.key.starts_with("bitnet.")) entry.key = architecture + "." + entry.key.substr(7);
+    }
+    *renamed.find("general.architecture") = GgufValue(architecture);
+    write_contents(renamed, temp_.file("b158.gguf"));
+    EXPECT_EQ(Model::load(temp_.file("b158.gguf")).config().activation, FfnActivation::kRelu2)
+        << architecture;
   }
-  *contents_.find("general.architecture") = GgufValue("bitnet-b1.58");
-  write_contents(contents_, temp_.file("b158.gguf"));
-  EXPECT_EQ(Model::load(temp_.file("b158.gguf")).config().activation, FfnActivation::kRelu2);
 }
 
 TEST_F(BrokenGguf, OverrideReplacesTheActivation) {

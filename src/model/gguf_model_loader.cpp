@@ -216,10 +216,12 @@ Model load_gguf_model(const std::string& path, const LoadOptions& options) {
           path);
   }
   const std::string architecture = architecture_value->as_string();
-  if (architecture != "bitnet" && architecture != "bitnet-b1.58") {
+  // bitnet.cpp's 2B4T converter (convert-ms-to-gguf-bitnet.py) names the same graph "bitnet-25".
+  if (architecture != "bitnet" && architecture != "bitnet-b1.58" && architecture != "bitnet-25") {
     raise(ErrorKind::kUnsupported,
-          "{}: general.architecture '{}' is not supported (supported: bitnet, bitnet-b1.58)", path,
-          architecture);
+          "{}: general.architecture '{}' is not supported (supported: bitnet, bitnet-b1.58, "
+          "bitnet-25)",
+          path, architecture);
   }
   const std::string prefix = architecture + ".";
 
