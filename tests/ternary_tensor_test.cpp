@@ -222,6 +222,19 @@ TEST(TernaryTensorTest, ImportRefusesCorruptData) {
   EXPECT_BITNET_ERROR(
       TernaryTensor::import(TernaryFormat::kTQ2_0, two_blocks.data(), two_blocks.size(), 1, 512),
       "row 0 has blocks with different scales");
+  // A block of zeros may carry any scale (ggml's quantizer writes 0 there): it is ignored.
+  Tensor zero_block = Tensor::zeros({1, 512}, DType::kI8);
+  for (int64_t k = 0; k < 256; ++k) {
+    zero_block.data_as<int8_t>()[256 + k] = static_cast<int8_t>(k % 3 - 1);
+  }
+  std::vector<uint8_t> zeros_first = TernaryTensor::from_trits(zero_block, Tensor::full({1}, 0.5))
+                                         .export_as(TernaryFormat::kTQ2_0);
+  zeros_first[64] = 0;  // the first block's f16 scale: 0
+  zeros_first[65] = 0;
+  const TernaryTensor imported =
+      TernaryTensor::import(TernaryFormat::kTQ2_0, zeros_first.data(), zeros_first.size(), 1, 512);
+  EXPECT_EQ(imported.row_scale(0), 0.5f);
+  EXPECT_EQ(imported.trits().to_vector<int8_t>(), zero_block.to_vector<int8_t>());
   // No rows, so no bytes to bound the row length.
   EXPECT_BITNET_ERROR(
       TernaryTensor::import(TernaryFormat::kTQ2_0, tq2.data(), 0, 0, int64_t{1} << 62),

@@ -1,5 +1,6 @@
 // TernaryTensor: absmean quantization, packing into the native formats, import from and export to
 // foreign formats, row-slice views.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -241,13 +242,24 @@ TernaryTensor TernaryTensor::import(TernaryFormat source, const uint8_t* data, s
     std::memcpy(t + r * cols, row.data(), static_cast<size_t>(cols));
     float scale = tensor_scale;
     if (traits.has_block_scale && cols > 0) {
+      // A block of zeros multiplies nothing, so its scale is free (ggml's quantizer writes the
+      // block's absmax, 0): only blocks holding a weight must agree.
       scale = block_scales[0];
-      for (int64_t b = 1; b < cols / traits.block_weights; ++b) {
-        if (block_scales[static_cast<size_t>(b)] != scale) {
+      bool found = false;
+      for (int64_t b = 0; b < cols / traits.block_weights; ++b) {
+        const int8_t* block = row.data() + b * traits.block_weights;
+        if (std::all_of(block, block + traits.block_weights, [](int8_t v) { return v == 0; })) {
+          continue;
+        }
+        const float block_scale = block_scales[static_cast<size_t>(b)];
+        if (!found) {
+          scale = block_scale;
+          found = true;
+        } else if (block_scale != scale) {
           raise(ErrorKind::kUnsupported,
                 "import {}: row {} has blocks with different scales ({} and {}); a ternary tensor "
                 "needs one scale per row",
-                traits.name, r, scale, block_scales[static_cast<size_t>(b)]);
+                traits.name, r, scale, block_scale);
         }
       }
     }
