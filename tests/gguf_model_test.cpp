@@ -479,6 +479,30 @@ TEST_F(BrokenGguf, ScaleTensorMultipliesTheWeight) {
   EXPECT_TRUE(equal(scaled.weights().layers[0].v.trits(), plain.weights().layers[0].v.trits()));
 }
 
+// A Q8_0 embedding (as llama.cpp's quantizer may leave it) is dequantized, and the tied head is
+// that same table in f32.
+TEST_F(BrokenGguf, QuantizedEmbeddingIsDequantized) {
+  const Model plain = Model::load(temp_.file("good.gguf"));
+  GgufWriter quantizer;
+  quantizer.add_tensor("e", cast(plain.weights().embedding, DType::kF32).contiguous(),
+                       GgmlType::kQ8_0);
+  const GgufFile quantized = GgufFile::from_bytes(quantizer.to_bytes());
+  const auto bytes = quantized.tensor_bytes("e");
+  RawTensor& embedding = contents_.tensor("token_embd.weight");
+  embedding.type = GgmlType::kQ8_0;
+  embedding.bytes.assign(bytes.begin(), bytes.end());
+  const std::string path = temp_.file("q8.gguf");
+  write_contents(contents_, path);
+  const Model model = Model::load(path);
+  const Tensor expected = quantized.tensor("e");
+  EXPECT_EQ(model.weights().embedding.dtype(), DType::kF32);
+  EXPECT_EQ(max_difference(model.weights().embedding, expected), 0.0);
+  EXPECT_EQ(max_difference(model.weights().head, expected), 0.0);
+  EXPECT_GT(max_difference(expected, cast(plain.weights().embedding, DType::kF32)), 0.0);
+  const std::vector<int32_t> ids = {1, 2, 3};
+  EXPECT_EQ(model.logits(ids).shape(), (Shape{3, 512}));
+}
+
 // ---- the FFN activation -------------------------------------------------------------------------
 
 TEST_F(BrokenGguf, ActivationComesFromTheKeyThenTheArchitecture) {
