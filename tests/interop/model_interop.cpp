@@ -1,11 +1,13 @@
 // model_interop: our side of the model check against llama.cpp (tests/interop/model/run.sh).
 //
-//   model_interop write OUT.gguf FORMAT [VOCABULARY]
+//   model_interop write OUT.gguf FORMAT [bytes] [permuted]
 //       a random-weight SiLU BitNet model (2 layers, hidden 256, FFN 512, 4 heads, 2 kv heads,
-//       vocabulary 512) through save_gguf in FORMAT (tq2_0 or tq1_0); with VOCABULARY "bytes",
-//       a placeholder LLaMA vocabulary (<unk>, <s>, </s>, the 256 byte tokens, then unused
-//       pieces) is added to its metadata, because llama.cpp's loader takes its vocabulary size
-//       from the tokenizer, not from the embedding; the check feeds token ids, never text
+//       vocabulary 512) through save_gguf in FORMAT (tq2_0 or tq1_0). "bytes": a placeholder LLaMA
+//       vocabulary (<unk>, <s>, </s>, the 256 byte tokens, then unused pieces) is added to its
+//       metadata, because llama.cpp's loader takes its vocabulary size from the tokenizer, not
+//       from the embedding; the check feeds token ids, never text. "permuted": q and k rows
+//       reordered as LLaMA converters do for interleaved RoPE (within each head, row 2i + j takes
+//       row j * head_dim / 2 + i), the negative control for the RoPE pairing
 //   model_interop compare MODEL.gguf THEIRS.json MAX_ERROR [ACTIVATION]
 //       THEIRS.json: {"ids": [...], "probabilities": [[p(0), p(1), ...] per position]}, llama.cpp's
 //       next-token distributions for the prefixes of ids; ours for the same ids must be within
@@ -14,6 +16,7 @@
 //       overrides the model's, for the negative control: the wrong activation must fail.
 //
 // Exit status 0 when the check passes; otherwise 1 with the differences on stderr.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -37,12 +40,40 @@ constexpr int64_t kHeads = 4;
 constexpr int64_t kKvHeads = 2;
 constexpr int64_t kLayers = 2;
 
-TernaryTensor projection(int64_t rows, int64_t cols, uint64_t seed) {
-  return TernaryTensor::quantize(Tensor::normal({rows, cols}, seed, 0.0, 0.02));
+TernaryTensor projection(int64_t rows, int64_t cols, uint64_t seed, double deviation = 0.02) {
+  return TernaryTensor::quantize(Tensor::normal({rows, cols}, seed, 0.0, deviation));
 }
 
 Tensor norm(int64_t size, uint64_t seed) {
   return Tensor::uniform({size}, seed, 0.5, 1.5);
+}
+
+// Within each head, row 2i + j takes row j * head_dim / 2 + i.
+TernaryTensor interleave_heads(const TernaryTensor& weights, int64_t head_dim) {
+  const Tensor trits = weights.trits();
+  const int64_t rows = weights.rows();
+  const int64_t cols = weights.cols();
+  std::vector<int8_t> source = trits.to_vector<int8_t>();
+  std::vector<int8_t> target(source.size());
+  for (int64_t head = 0; head < rows / head_dim; ++head) {
+    for (int64_t i = 0; i < head_dim / 2; ++i) {
+      for (int64_t j = 0; j < 2; ++j) {
+        const int64_t to = head * head_dim + 2 * i + j;
+        const int64_t from = head * head_dim + j * (head_dim / 2) + i;
+        std::copy_n(source.begin() + from * cols, cols, target.begin() + to * cols);
+      }
+    }
+  }
+  return TernaryTensor::from_trits(Tensor::from_vector(target, {rows, cols}), weights.scales());
+}
+
+Model permuted(const Model& model) {
+  ModelWeights weights = model.weights();
+  for (LayerWeights& layer : weights.layers) {
+    layer.q = interleave_heads(layer.q, model.config().head_dim);
+    layer.k = interleave_heads(layer.k, model.config().head_dim);
+  }
+  return Model::from_weights(model.config(), std::move(weights));
 }
 
 Model random_model() {
@@ -70,8 +101,10 @@ Model random_model() {
     const uint64_t seed = 100 + 20 * static_cast<uint64_t>(index);
     LayerWeights layer;
     layer.input_norm = norm(kHidden, seed);
-    layer.q = projection(kHidden, kHidden, seed + 1);
-    layer.k = projection(kv_width, kHidden, seed + 2);
+    // Large enough q and k scales that attention is sharp: with the scales of the other
+    // projections it would be nearly uniform, and the check blind to RoPE and masking.
+    layer.q = projection(kHidden, kHidden, seed + 1, 0.3);
+    layer.k = projection(kv_width, kHidden, seed + 2, 0.3);
     layer.v = projection(kv_width, kHidden, seed + 3);
     layer.attention_sub_norm = norm(kHidden, seed + 4);
     layer.o = projection(kHidden, kHidden, seed + 5);
@@ -117,9 +150,23 @@ void add_placeholder_vocabulary(const std::string& path) {
 }
 
 int write(const std::vector<std::string>& args) {
-  if (args.size() < 3) throw Error(ErrorKind::kInvalidArgument, "write OUT.gguf FORMAT [bytes]");
-  save_gguf(random_model(), args[1], ternary_format_from_name(args[2]));
-  if (args.size() > 3 && args[3] == "bytes") add_placeholder_vocabulary(args[1]);
+  if (args.size() < 3) {
+    throw Error(ErrorKind::kInvalidArgument, "write OUT.gguf FORMAT [bytes] [permuted]");
+  }
+  bool vocabulary = false;
+  bool permute = false;
+  for (size_t index = 3; index < args.size(); ++index) {
+    if (args[index] == "bytes") {
+      vocabulary = true;
+    } else if (args[index] == "permuted") {
+      permute = true;
+    } else {
+      throw Error(ErrorKind::kInvalidArgument, "write: unknown option " + args[index]);
+    }
+  }
+  const Model model = random_model();
+  save_gguf(permute ? permuted(model) : model, args[1], ternary_format_from_name(args[2]));
+  if (vocabulary) add_placeholder_vocabulary(args[1]);
   return 0;
 }
 

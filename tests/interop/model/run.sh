@@ -4,12 +4,14 @@
 #      (TQ2_0 and TQ1_0); llama.cpp's loader wants a vocabulary (tokenizer.ggml.model is required),
 #      so a placeholder byte-level one is added; only token ids are fed, never text;
 #   2. llama.cpp gives its next-token distributions for every prefix of a list of ids;
-#   3. ours must agree within MAX_ERROR (largest absolute difference of a probability), and the
-#      same check with relu2 in place of SiLU must fail (the check can tell models apart).
+#   3. ours must agree within MAX_ERROR (largest absolute difference of a probability);
+#   4. negative controls, which must fail the same check: our model with relu2 in place of SiLU,
+#      and llama.cpp on a copy whose q/k rows are permuted as LLaMA converters do (interleaved
+#      RoPE pairs): so the check tells activations and RoPE pairings apart.
 # MAX_ERROR 0.05: llama.cpp quantizes activations per block of 256 (Q8_K) where we quantize per
-# token, and keeps the KV cache in f16; measured 0.0165 (KL 0.0017 nats; top token equal at 15 of
-# 16 positions, the other with a lead under 0.05) for TQ2_0 and TQ1_0 on 2026-12-04, against 0.49
-# (KL 1.06 nats) with the wrong activation.
+# token, and keeps the KV cache in f16. Measured on 2026-12-04 (TQ2_0): 0.0131 (KL 0.014 nats, top
+# token equal at 15 of 16 positions, the other with a lead under 0.05); relu2 0.43 (KL 1.5 nats);
+# permuted q/k 0.50 (KL 3.5 nats).
 # Usage: run.sh MODEL_INTEROP_BINARY
 # An oracle that cannot run is a failure (tests/interop/oracle_setup.sh).
 set -euo pipefail
@@ -35,4 +37,14 @@ for format in tq2_0 tq1_0; do
   fi
   echo "ok: with relu2 instead of SiLU the check fails"
 done
+
+# RoPE pairing: llama.cpp on q/k rows permuted for interleaved pairs must disagree with us.
+"$tool" write "$work/permuted.gguf" tq2_0 bytes permuted
+node "$work/distributions.mjs" "$work/permuted.gguf" "$ids" >"$work/theirs-permuted.json"
+if "$tool" compare "$work/model-tq2_0.gguf" "$work/theirs-permuted.json" "$max_error" \
+  >/dev/null 2>&1; then
+  echo "FAIL: the check passes with q/k rows permuted too" >&2
+  exit 1
+fi
+echo "ok: with q/k rows permuted for interleaved RoPE the check fails"
 echo "PASS"
