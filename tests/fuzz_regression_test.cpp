@@ -57,13 +57,18 @@ TEST(FuzzRegressionTest, SafetensorsFuzzerFindings) {
   replay("safetensors_fuzzer", fuzz::safetensors_target);
 }
 
+TEST(FuzzRegressionTest, TokenizerFuzzerFindings) {
+  replay("tokenizer_fuzzer", fuzz::tokenizer_target);
+}
+
 // The seeds themselves must pass too (fuzz/corpus/).
 TEST(FuzzRegressionTest, SeedCorporaPass) {
   const std::string corpus = std::string(BITNET_TEST_DATA_DIR) + "/../../fuzz/corpus";
   const std::pair<const char*, bool (*)(const uint8_t*, size_t)> targets[] = {
       {"gguf_fuzzer", fuzz::gguf_target},
       {"gguf_metadata_fuzzer", fuzz::gguf_metadata_target},
-      {"safetensors_fuzzer", fuzz::safetensors_target}};
+      {"safetensors_fuzzer", fuzz::safetensors_target},
+      {"tokenizer_fuzzer", fuzz::tokenizer_target}};
   for (const auto& [name, target] : targets) {
     std::vector<std::filesystem::path> paths;
     ASSERT_NO_THROW(paths = files_in(corpus + "/" + name)) << "missing seed folder " << name;
@@ -74,6 +79,30 @@ TEST(FuzzRegressionTest, SeedCorporaPass) {
       EXPECT_TRUE(target(bytes.data(), bytes.size()));
     }
   }
+}
+
+// The tokenizer seeds that hold a definition (.json, .gguf) must load, or the fuzzer would start
+// without ever reaching encode/decode through a loaded tokenizer; both models, from both sources.
+TEST(FuzzRegressionTest, TokenizerSeedsLoad) {
+  const std::string folder =
+      std::string(BITNET_TEST_DATA_DIR) + "/../../fuzz/corpus/tokenizer_fuzzer";
+  std::vector<std::string> models;
+  for (const std::filesystem::path& path : files_in(folder)) {
+    if (path.extension() != ".json" && path.extension() != ".gguf") continue;
+    SCOPED_TRACE(path.string());
+    const std::vector<uint8_t> bytes = read_bytes(path);
+    const fuzz::TokenizerInput input = fuzz::split_tokenizer_input(bytes.data(), bytes.size());
+    EXPECT_NE(input.text.size(), bytes.size()) << "no text after the definition";
+    try {
+      const Tokenizer tokenizer = fuzz::load_tokenizer_definition(input.definition);
+      models.push_back(std::string(tokenizer.model_name()) + path.extension().string());
+    } catch (const Error& error) {
+      ADD_FAILURE() << error.what();
+    }
+  }
+  std::sort(models.begin(), models.end());
+  EXPECT_EQ(models, (std::vector<std::string>{"llama-spm.gguf", "llama-spm.json", "llama3-bpe.gguf",
+                                              "llama3-bpe.json", "llama3-bpe.json"}));
 }
 
 }  // namespace
