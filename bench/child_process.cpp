@@ -30,6 +30,11 @@ bool same_name(const std::string& a, const char* b) {
 
 ChildResult run_self(const std::vector<std::string>& arguments,
                      const std::vector<std::string>& environment) {
+  return run_program("/proc/self/exe", arguments, environment);
+}
+
+ChildResult run_program(const std::string& program, const std::vector<std::string>& arguments,
+                        const std::vector<std::string>& environment) {
   std::vector<std::string> variables;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     bool replaced = false;
@@ -41,7 +46,6 @@ ChildResult run_self(const std::vector<std::string>& arguments,
   for (std::string& variable : variables) envp.push_back(variable.data());
   envp.push_back(nullptr);
 
-  std::string program = "/proc/self/exe";
   std::vector<std::string> owned{program};
   owned.insert(owned.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
@@ -57,7 +61,7 @@ ChildResult run_self(const std::vector<std::string>& arguments,
   posix_spawn_file_actions_addclose(&actions, pipe_ends[1]);
   pid_t child = 0;
   const int spawned =
-      posix_spawn(&child, program.c_str(), &actions, nullptr, argv.data(), envp.data());
+      posix_spawnp(&child, program.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   close(pipe_ends[1]);
   if (spawned != 0) {

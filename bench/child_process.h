@@ -1,5 +1,5 @@
 // Runs this executable again as a child process, for benchmarks that need a process of their own
-// (another malloc preloaded with LD_PRELOAD).
+// (another malloc preloaded with LD_PRELOAD), or another program (node, for external peers).
 #pragma once
 
 #include <string>
@@ -17,5 +17,11 @@ struct ChildResult {
 // Throws Error(kIo) when the child cannot be started.
 [[nodiscard]] ChildResult run_self(const std::vector<std::string>& arguments,
                                    const std::vector<std::string>& environment);
+
+// Runs `program` (looked up in PATH when it has no '/') with `arguments` (not including argv[0]),
+// the same way. Throws Error(kIo) when it cannot be started.
+[[nodiscard]] ChildResult run_program(const std::string& program,
+                                      const std::vector<std::string>& arguments,
+                                      const std::vector<std::string>& environment = {});
 
 }  // namespace bitnet::bench

@@ -9,6 +9,7 @@ void register_builtin_suites(SuiteRegistry& registry) {
   register_ternary_suite(registry);
   register_linalg_suite(registry);
   register_io_suite(registry);
+  register_tokenizer_suite(registry);
 }
 
 }  // namespace bitnet::bench
