@@ -15,6 +15,7 @@
 #include "bitnet/tokenizer.h"
 #include "commands.h"
 #include "id_list.h"
+#include "model_options.h"
 
 namespace bitnet::cli {
 namespace {
@@ -28,6 +29,7 @@ struct GenerateCommandOptions {
   int64_t context = 0;
   std::vector<std::string> stops;
   SamplingOptions sampling;
+  std::string ffn_activation;
 };
 
 std::optional<Tokenizer> find_tokenizer(const GenerateCommandOptions& options) {
@@ -43,7 +45,7 @@ int run_generate(const GenerateCommandOptions& options) {
     throw Error(ErrorKind::kInvalidArgument,
                 "give exactly one of --prompt TEXT or --prompt-ids LIST");
   }
-  const Model model = Model::load(options.model);
+  const Model model = Model::load(options.model, load_options(options.ffn_activation));
   const std::optional<Tokenizer> tokenizer = find_tokenizer(options);
   if (!options.prompt.empty() && !tokenizer) {
     throw Error(ErrorKind::kInvalidArgument,
@@ -108,7 +110,9 @@ Command add_generate_command(CLI::App& parent) {
   CLI::App* command =
       parent.add_subcommand("generate", "Generate text from a prompt, streamed as it is produced");
   auto options = std::make_shared<GenerateCommandOptions>();
-  command->add_option("--model", options->model, "A Hugging Face BitNet folder")->required();
+  command->add_option("--model", options->model, "A Hugging Face BitNet folder or a GGUF file")
+      ->required();
+  add_ffn_activation_option(*command, options->ffn_activation);
   command->add_option("--tokenizer", options->tokenizer,
                       "A tokenizer.json or its folder (default: the model folder's)");
   command->add_option("--prompt", options->prompt, "The prompt text");
