@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bitnet/chat_template.h"
 #include "bitnet/error.h"
 
 namespace bitnet {
@@ -101,6 +102,16 @@ class Tokenizer {
   [[nodiscard]] std::string_view model_name() const noexcept;
   // Whether decoding drops one leading space: the '▁' SentencePiece put in front of the text.
   [[nodiscard]] bool strips_leading_space() const noexcept;
+
+  // The model's Jinja chat template (GGUF tokenizer.chat_template, or chat_template in
+  // tokenizer_config.json), when its files carry one.
+  [[nodiscard]] const std::optional<std::string>& chat_template() const noexcept;
+  // `messages` as a prompt in the model's chat format (ChatTemplate::recognize on chat_template(),
+  // bos_token standing for the bos token's text); encode it with {.add_bos = false,
+  // .parse_special = true}. Throws Error(kUnsupported) when the model has no chat template or an
+  // unknown one.
+  [[nodiscard]] std::string apply_chat_template(std::span<const ChatMessage> messages,
+                                                bool add_generation_prompt) const;
 
   // For the loaders; use the factories above.
   explicit Tokenizer(std::shared_ptr<const tokenizer_detail::TokenizerData> data);

@@ -119,6 +119,7 @@ std::shared_ptr<const TokenizerData> build_byte_level_bpe(ByteLevelBpeSpec spec)
   data->pad = spec.pad;
   data->add_bos = spec.add_bos;
   data->add_eos = spec.add_eos;
+  data->chat_template = std::move(spec.chat_template);
   data->ignore_merges = spec.ignore_merges;
   return data;
 }

@@ -16,6 +16,11 @@ using tokenizer_detail::ByteLevelBpeSpec;
 constexpr std::array<std::string_view, 3> kLlama3PreTokenizers = {"llama-bpe", "llama3",
                                                                   "llama-v3"};
 
+std::optional<std::string> read_chat_template(const GgufFile& file) {
+  if (!file.contains("tokenizer.chat_template")) return std::nullopt;
+  return file.get_string("tokenizer.chat_template");
+}
+
 std::optional<int32_t> optional_id(const GgufFile& file, std::string_view key) {
   if (!file.contains(key)) return std::nullopt;
   const int64_t id = file.get_int(key);
@@ -79,6 +84,7 @@ Tokenizer sentence_piece_from_gguf(const GgufFile& file) {
   spec.add_bos = file.get_or<bool>("tokenizer.ggml.add_bos_token", true);
   spec.add_eos = file.get_or<bool>("tokenizer.ggml.add_eos_token", false);
   spec.add_space_prefix = file.get_or<bool>("tokenizer.ggml.add_space_prefix", true);
+  spec.chat_template = read_chat_template(file);
   return Tokenizer(tokenizer_detail::build_sentence_piece(std::move(spec)));
 }
 
@@ -143,6 +149,7 @@ Tokenizer Tokenizer::from_gguf(const GgufFile& file) {
   spec.add_bos = file.get_or<bool>("tokenizer.ggml.add_bos_token", true);
   spec.add_eos = file.get_or<bool>("tokenizer.ggml.add_eos_token", false);
   spec.ignore_merges = true;
+  spec.chat_template = read_chat_template(file);
   if (!spec.eot) {
     // Older conversions name no end-of-turn id; LLaMA-3's is the control token <|eot_id|>.
     for (size_t index = 0; index < spec.tokens.size(); ++index) {

@@ -246,6 +246,25 @@ std::optional<int32_t> token_id(const Spec& spec, const std::optional<std::strin
         *text);
 }
 
+// chat_template: a string, or (newer files) a list of {"name", "template"} of which "default" is
+// the chat template.
+std::optional<std::string> config_chat_template(const json& config, const std::string& name) {
+  const json field = config.value("chat_template", json());
+  if (field.is_null()) return std::nullopt;
+  if (field.is_string()) return field.get<std::string>();
+  if (field.is_array()) {
+    for (const json& entry : field) {
+      if (entry.is_object() && entry.value("name", json()) == "default" &&
+          entry.value("template", json()).is_string()) {
+        return entry["template"].get<std::string>();
+      }
+    }
+    return std::nullopt;
+  }
+  raise(ErrorKind::kInvalidArgument, "{}: chat_template is not a string or a list of templates",
+        name);
+}
+
 // The special tokens, ids and flags both kinds of spec share: from the post-processor's template,
 // the folder's tokenizer_config.json, and <|eot_id|> when there is one.
 template <typename Spec>
@@ -274,6 +293,7 @@ void read_specials(const json& root, std::string_view config_json, const std::st
     if (config.contains("add_eos_token") && config["add_eos_token"].is_boolean()) {
       spec.add_eos = config["add_eos_token"].get<bool>();
     }
+    spec.chat_template = config_chat_template(config, config_name);
   }
   // LLaMA-3's end of turn, as llama.cpp finds it: the control token <|eot_id|>.
   for (size_t id = 0; id < spec.tokens.size(); ++id) {

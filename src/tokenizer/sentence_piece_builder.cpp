@@ -154,6 +154,7 @@ std::shared_ptr<const TokenizerData> build_sentence_piece(SentencePieceSpec spec
   data->pad = spec.pad;
   data->add_bos = spec.add_bos;
   data->add_eos = spec.add_eos;
+  data->chat_template = std::move(spec.chat_template);
   return data;
 }
 

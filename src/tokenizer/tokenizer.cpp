@@ -146,4 +146,19 @@ std::string_view Tokenizer::model_name() const noexcept {
   return data_->model_name;
 }
 
+const std::optional<std::string>& Tokenizer::chat_template() const noexcept {
+  return data_->chat_template;
+}
+
+std::string Tokenizer::apply_chat_template(std::span<const ChatMessage> messages,
+                                           bool add_generation_prompt) const {
+  if (!data_->chat_template) {
+    raise(ErrorKind::kUnsupported,
+          "tokenizer: the model has no chat template (tokenizer.chat_template); use "
+          "--no-chat-template to give the prompt as plain text");
+  }
+  const std::string bos = data_->bos ? data_->vocabulary.text(*data_->bos) : std::string();
+  return ChatTemplate::recognize(*data_->chat_template, bos).apply(messages, add_generation_prompt);
+}
+
 }  // namespace bitnet

@@ -34,6 +34,7 @@ struct TokenizerData {
   bool add_eos = false;
   // A piece that is a token of its own is not merged (Hugging Face's ignore_merges; LLaMA-3).
   bool ignore_merges = false;
+  std::optional<std::string> chat_template;
   mutable WordCache cache;
 };
 
@@ -49,6 +50,7 @@ struct ByteLevelBpeSpec {
   bool add_bos = false;
   bool add_eos = false;
   bool ignore_merges = false;
+  std::optional<std::string> chat_template;
 };
 
 // Checks `spec` (every merge's parts and result in the vocabulary, a token for each of the 256
@@ -70,6 +72,7 @@ struct SentencePieceSpec {
   bool add_bos = true;
   bool add_eos = false;
   bool add_space_prefix = true;
+  std::optional<std::string> chat_template;
 };
 
 // Checks `spec` (scores or merges for every piece they name, a byte token for each byte or an
