@@ -35,8 +35,6 @@ class GgufModelReader {
  public:
   explicit GgufModelReader(const std::string& path) : file_(GgufFile::open(path)) {}
 
-  [[nodiscard]] const GgufFile& file() const noexcept { return file_; }
-
   [[nodiscard]] const GgufValue* find(const std::string& key) const { return file_.find(key); }
 
   [[nodiscard]] int64_t integer(const std::string& key) const {
@@ -207,7 +205,6 @@ class GgufModelReader {
 
 Model load_gguf_model(const std::string& path, const LoadOptions& options) {
   const GgufModelReader reader(path);
-  const GgufFile& file = reader.file();
   const GgufValue* architecture_value = reader.find("general.architecture");
   if (architecture_value == nullptr || architecture_value->type() != GgufType::kString) {
     raise(ErrorKind::kInvalidArgument,
@@ -250,14 +247,13 @@ Model load_gguf_model(const std::string& path, const LoadOptions& options) {
           path, to_string(embedding_info.shape), config.hidden_size);
   }
   config.vocab_size = embedding_info.shape[0];
-  if (const GgufValue* vocab = reader.find(prefix + "vocab_size")) {
+  if (reader.find(prefix + "vocab_size") != nullptr) {
     const int64_t stated = reader.integer(prefix + "vocab_size");
     if (stated != config.vocab_size) {
       raise(ErrorKind::kShapeMismatch,
             "{}: metadata '{}vocab_size' is {}, but tensor 'token_embd.weight' has {} rows", path,
             prefix, stated, config.vocab_size);
     }
-    (void)vocab;
   }
   if (const GgufValue* tokens = reader.find("tokenizer.ggml.tokens");
       tokens != nullptr && tokens->is_array() &&
@@ -330,7 +326,6 @@ Model load_gguf_model(const std::string& path, const LoadOptions& options) {
     layer.down = reader.projection(block + "ffn_down", hidden, ffn);
     weights.layers.push_back(std::move(layer));
   }
-  (void)file;
   return Model::from_weights(std::move(config), std::move(weights));
 }
 
