@@ -13,30 +13,22 @@ namespace {
 // A fake /sys/devices/system/cpu with cpu0's cache/index<i> folders.
 class FakeSysfs {
  public:
-  FakeSysfs() {
-    root_ =
-        std::filesystem::temp_directory_path() /
-        ("bitnet-cache-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-         "-" + std::to_string(reinterpret_cast<uintptr_t>(this)));
-    std::filesystem::create_directories(root_);
-  }
-  ~FakeSysfs() { std::filesystem::remove_all(root_); }
-  FakeSysfs(const FakeSysfs&) = delete;
-  FakeSysfs& operator=(const FakeSysfs&) = delete;
+  FakeSysfs() = default;
 
   void add(int index, const std::string& level, const std::string& type, const std::string& size,
            const std::string& shared) {
-    const auto folder = root_ / "cpu0" / "cache" / ("index" + std::to_string(index));
+    const auto folder =
+        std::filesystem::path(root_.path()) / "cpu0" / "cache" / ("index" + std::to_string(index));
     std::filesystem::create_directories(folder);
     std::ofstream(folder / "level") << level << "\n";
     std::ofstream(folder / "type") << type << "\n";
     std::ofstream(folder / "size") << size << "\n";
     std::ofstream(folder / "shared_cpu_list") << shared << "\n";
   }
-  [[nodiscard]] std::string root() const { return root_.string(); }
+  [[nodiscard]] std::string root() const { return root_.path(); }
 
  private:
-  std::filesystem::path root_;
+  testing::TemporaryFolder root_{"bitnet-cache-test"};
 };
 
 TEST(CacheDetection, ReadsEachLevelFromSysfs) {

@@ -19,22 +19,7 @@ namespace {
 
 const std::string kFixtures = std::string(BITNET_TEST_DATA_DIR) + "/hf_bitnet_tiny";
 
-// A file in a fresh temporary folder, removed with it.
-class TempFolder {
- public:
-  TempFolder() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("bitnet-gguf-model-test-" + std::to_string(reinterpret_cast<uintptr_t>(this)));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempFolder() { std::filesystem::remove_all(path_); }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using TempFolder = testing::TemporaryFolder;
 
 nlohmann::json reference_of(const std::string& variant) {
   std::ifstream file(kFixtures + "/" + variant + "/reference.json");

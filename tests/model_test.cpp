@@ -136,31 +136,27 @@ TEST(Session, HalfPrecisionCacheIsOptIn) {
 class BrokenFolder {
  public:
   BrokenFolder() {
-    folder_ = std::filesystem::temp_directory_path() /
-              ("bitnet-model-test-" + std::to_string(reinterpret_cast<uintptr_t>(this)));
-    std::filesystem::create_directories(folder_);
     std::ifstream config(kFixtures + "/online/config.json");
     config_ = nlohmann::json::parse(config);
   }
-  ~BrokenFolder() { std::filesystem::remove_all(folder_); }
   BrokenFolder(const BrokenFolder&) = delete;
   BrokenFolder& operator=(const BrokenFolder&) = delete;
 
   nlohmann::json& config() { return config_; }
   // Writes config.json and the fixture's tensors except `drop`.
   std::string write(const std::string& drop = "") {
-    std::ofstream(folder_ / "config.json") << config_.dump();
+    std::ofstream(folder_.file("config.json")) << config_.dump();
     const SafetensorsFile source = SafetensorsFile::open(kFixtures + "/online/model.safetensors");
     SafetensorsWriter writer;
     for (const auto& info : source.tensors()) {
       if (info.name != drop) writer.add(info.name, source.tensor(info.name));
     }
-    writer.write((folder_ / "model.safetensors").string());
-    return folder_.string();
+    writer.write(folder_.file("model.safetensors"));
+    return folder_.path();
   }
 
  private:
-  std::filesystem::path folder_;
+  testing::TemporaryFolder folder_{"bitnet-model-test"};
   nlohmann::json config_;
 };
 

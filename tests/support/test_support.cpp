@@ -1,5 +1,10 @@
 #include "support/test_support.h"
 
+#include <stdlib.h>
+
+#include <filesystem>
+#include <stdexcept>
+
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -167,6 +172,19 @@ void expect_close(const std::vector<double>& actual, const std::vector<double>& 
     ASSERT_LE(std::fabs(a - e), abs_tol + rel_tol * std::fabs(e))
         << context << " at element " << i << ": got " << a << ", expected " << e;
   }
+}
+
+TemporaryFolder::TemporaryFolder(const std::string& prefix) {
+  std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed for " + pattern);
+  }
+  path_ = pattern;
+}
+
+TemporaryFolder::~TemporaryFolder() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 }  // namespace bitnet::testing

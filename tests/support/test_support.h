@@ -60,6 +60,24 @@ class ThreadCountGuard {
   int saved_;
 };
 
+// A new, uniquely named folder under the system's temporary directory (mkdtemp), removed with
+// everything in it when the object goes. Unique across processes: CTest runs test processes in
+// parallel, and under qemu (no address randomisation) two of them can have the same addresses.
+class TemporaryFolder {
+ public:
+  explicit TemporaryFolder(const std::string& prefix = "bitnet-test");
+  ~TemporaryFolder();
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  // `name` inside the folder.
+  [[nodiscard]] std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
 // Expects `statement` to throw bitnet::Error whose message contains `fragment`.
 #define EXPECT_BITNET_ERROR(statement, fragment)                                     \
   do {                                                                               \
