@@ -355,9 +355,10 @@ inline Tokenizer load_tokenizer_definition(std::string_view definition) {
 }
 
 inline bool tokenizer_target(const uint8_t* data, size_t size) {
-  const auto [definition, text] = split_tokenizer_input(data, size);
+  const TokenizerInput input = split_tokenizer_input(data, size);
+  const std::string_view text = input.text;
   std::optional<Tokenizer> loaded;
-  tolerate([&] { loaded.emplace(load_tokenizer_definition(definition)); });
+  tolerate([&] { loaded.emplace(load_tokenizer_definition(input.definition)); });
   if (loaded && !detail::exercise_tokenizer(*loaded, text)) return false;
   return detail::exercise_tokenizer(detail::builtin_byte_level(), text) &&
          detail::exercise_tokenizer(detail::builtin_sentence_piece(), text);
