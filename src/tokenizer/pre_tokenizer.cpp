@@ -22,14 +22,16 @@ constexpr std::string_view kLlama3Pcre2Pattern =
 }  // namespace
 
 PreTokenizer PreTokenizer::llama3() {
-  return PreTokenizer(Regex(std::string(kLlama3Pcre2Pattern)));
+  // Compiling and JIT-compiling the pattern takes longer than loading a small tokenizer.
+  static const auto compiled = std::make_shared<const Regex>(std::string(kLlama3Pcre2Pattern));
+  return PreTokenizer(compiled);
 }
 
 void PreTokenizer::split(std::string_view text, std::vector<std::string_view>& pieces) const {
   // Hugging Face's "Isolated" behaviour: every match is a piece, and so is any text between
   // matches (the LLaMA-3 pattern matches every character, so there is none in practice).
   size_t previous = 0;
-  regex_.for_each_match(text, [&](size_t begin, size_t end) {
+  regex_->for_each_match(text, [&](size_t begin, size_t end) {
     if (begin > previous) pieces.push_back(text.substr(previous, begin - previous));
     pieces.push_back(text.substr(begin, end - begin));
     previous = end;
