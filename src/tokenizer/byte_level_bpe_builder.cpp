@@ -20,25 +20,10 @@ void check_special_id(const std::string& source, size_t vocab_size, std::string_
 
 }  // namespace
 
-void check_special_ids(const std::string& source, size_t vocab_size,
-                       const std::optional<int32_t>& bos, const std::optional<int32_t>& eos,
-                       const std::optional<int32_t>& eot, const std::optional<int32_t>& pad,
-                       bool add_bos, bool add_eos) {
-  check_special_id(source, vocab_size, "bos", bos);
-  check_special_id(source, vocab_size, "eos", eos);
-  check_special_id(source, vocab_size, "eot", eot);
-  check_special_id(source, vocab_size, "pad", pad);
-  if (add_bos && !bos) {
-    raise(ErrorKind::kInvalidArgument, "{}: add_bos is set but there is no bos token", source);
-  }
-  if (add_eos && !eos) {
-    raise(ErrorKind::kInvalidArgument, "{}: add_eos is set but there is no eos token", source);
-  }
-}
-
-std::shared_ptr<const TokenizerData> build_byte_level_bpe(ByteLevelBpeSpec spec) {
-  if (spec.tokens.empty())
+void check_vocabulary(const VocabularySpec& spec) {
+  if (spec.tokens.empty()) {
     raise(ErrorKind::kInvalidArgument, "{}: the vocabulary is empty", spec.source);
+  }
   if (spec.tokens.size() > static_cast<size_t>(INT32_MAX)) {
     raise(ErrorKind::kOverflow, "{}: {} tokens do not fit 32-bit ids", spec.source,
           spec.tokens.size());
@@ -47,8 +32,21 @@ std::shared_ptr<const TokenizerData> build_byte_level_bpe(ByteLevelBpeSpec spec)
     raise(ErrorKind::kInvalidArgument, "{}: {} token kinds for {} tokens", spec.source,
           spec.kinds.size(), spec.tokens.size());
   }
-  check_special_ids(spec.source, spec.tokens.size(), spec.bos, spec.eos, spec.eot, spec.pad,
-                    spec.add_bos, spec.add_eos);
+  const size_t vocab_size = spec.tokens.size();
+  check_special_id(spec.source, vocab_size, "bos", spec.bos);
+  check_special_id(spec.source, vocab_size, "eos", spec.eos);
+  check_special_id(spec.source, vocab_size, "eot", spec.eot);
+  check_special_id(spec.source, vocab_size, "pad", spec.pad);
+  if (spec.add_bos && !spec.bos) {
+    raise(ErrorKind::kInvalidArgument, "{}: add_bos is set but there is no bos token", spec.source);
+  }
+  if (spec.add_eos && !spec.eos) {
+    raise(ErrorKind::kInvalidArgument, "{}: add_eos is set but there is no eos token", spec.source);
+  }
+}
+
+std::shared_ptr<const TokenizerData> build_byte_level_bpe(ByteLevelBpeSpec spec) {
+  check_vocabulary(spec);
 
   auto data = std::make_shared<TokenizerData>();
   data->model_name = "llama3-bpe";

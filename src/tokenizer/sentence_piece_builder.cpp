@@ -49,17 +49,7 @@ std::string piece_bytes(std::string_view piece) {
 }  // namespace
 
 std::shared_ptr<const TokenizerData> build_sentence_piece(SentencePieceSpec spec) {
-  if (spec.tokens.empty()) {
-    raise(ErrorKind::kInvalidArgument, "{}: the vocabulary is empty", spec.source);
-  }
-  if (spec.tokens.size() > static_cast<size_t>(INT32_MAX)) {
-    raise(ErrorKind::kOverflow, "{}: {} tokens do not fit 32-bit ids", spec.source,
-          spec.tokens.size());
-  }
-  if (spec.kinds.size() != spec.tokens.size()) {
-    raise(ErrorKind::kInvalidArgument, "{}: {} token kinds for {} tokens", spec.source,
-          spec.kinds.size(), spec.tokens.size());
-  }
+  check_vocabulary(spec);
   const bool by_score = spec.merges.empty();
   if (by_score && spec.scores.size() != spec.tokens.size()) {
     raise(ErrorKind::kInvalidArgument, "{}: {} scores for {} tokens", spec.source,
@@ -71,8 +61,6 @@ std::shared_ptr<const TokenizerData> build_sentence_piece(SentencePieceSpec spec
       raise(ErrorKind::kInvalidArgument, "{}: token {} has score NaN", spec.source, index);
     }
   }
-  check_special_ids(spec.source, spec.tokens.size(), spec.bos, spec.eos, spec.eot, spec.pad,
-                    spec.add_bos, spec.add_eos);
   if (spec.unknown &&
       (*spec.unknown < 0 || *spec.unknown >= static_cast<int64_t>(spec.tokens.size()))) {
     raise(ErrorKind::kInvalidArgument,

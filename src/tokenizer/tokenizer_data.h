@@ -38,9 +38,10 @@ struct TokenizerData {
   mutable WordCache cache;
 };
 
-struct ByteLevelBpeSpec {
+// What both tokenizer models read from a file: the vocabulary, the special ids and the template.
+struct VocabularySpec {
   std::string source;                                       // the file, for messages
-  std::vector<std::string> tokens;                          // stored (byte-level) text, by id
+  std::vector<std::string> tokens;                          // stored text, by id
   std::vector<TokenKind> kinds;                             // by id
   std::vector<std::pair<std::string, std::string>> merges;  // stored texts, by rank
   std::optional<int32_t> bos;
@@ -49,8 +50,16 @@ struct ByteLevelBpeSpec {
   std::optional<int32_t> pad;
   bool add_bos = false;
   bool add_eos = false;
-  bool ignore_merges = false;
   std::optional<std::string> chat_template;
+};
+
+// A vocabulary that is not empty, fits 32-bit ids, has a kind per token, and special ids in range
+// (present when added); throws Error naming spec.source and the problem.
+void check_vocabulary(const VocabularySpec& spec);
+
+// Byte-level tokens: stored in GPT-2's byte-to-unicode alphabet.
+struct ByteLevelBpeSpec : VocabularySpec {
+  bool ignore_merges = false;
 };
 
 // Checks `spec` (every merge's parts and result in the vocabulary, a token for each of the 256
@@ -58,31 +67,17 @@ struct ByteLevelBpeSpec {
 // naming spec.source and the offending token or merge.
 [[nodiscard]] std::shared_ptr<const TokenizerData> build_byte_level_bpe(ByteLevelBpeSpec spec);
 
-struct SentencePieceSpec {
-  std::string source;
-  std::vector<std::string> tokens;  // pieces by id ('▁' for spaces, "<0x0A>" for bytes)
-  std::vector<TokenKind> kinds;     // by id; "<0xNN>" pieces become kByte
-  std::vector<float> scores;        // by id, to merge by score (GGUF)
-  std::vector<std::pair<std::string, std::string>> merges;  // by rank, to merge by rank (JSON)
-  std::optional<int32_t> bos;
-  std::optional<int32_t> eos;
-  std::optional<int32_t> eot;
-  std::optional<int32_t> pad;
+// Pieces: '▁' for spaces, "<0x0A>" for bytes ("<0xNN>" pieces become kByte). Merges come from
+// `scores` (GGUF, by score) or from `merges` (JSON, by rank).
+struct SentencePieceSpec : VocabularySpec {
+  SentencePieceSpec() { add_bos = true; }
+  std::vector<float> scores;  // by id
   std::optional<int32_t> unknown;
-  bool add_bos = true;
-  bool add_eos = false;
   bool add_space_prefix = true;
-  std::optional<std::string> chat_template;
 };
 
 // Checks `spec` (scores or merges for every piece they name, a byte token for each byte or an
 // unknown token to stand in) and builds the LLaMA-2 SentencePiece tokenizer.
 [[nodiscard]] std::shared_ptr<const TokenizerData> build_sentence_piece(SentencePieceSpec spec);
-
-// The special ids shared by both kinds of spec: in range, and present when added.
-void check_special_ids(const std::string& source, size_t vocab_size,
-                       const std::optional<int32_t>& bos, const std::optional<int32_t>& eos,
-                       const std::optional<int32_t>& eot, const std::optional<int32_t>& pad,
-                       bool add_bos, bool add_eos);
 
 }  // namespace bitnet::tokenizer_detail

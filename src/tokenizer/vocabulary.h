@@ -18,9 +18,7 @@ namespace bitnet::tokenizer_detail {
 // every key it passes in a bucket (that made lookups several times slower).
 struct StringHash {
   using is_transparent = void;
-  size_t operator()(std::string_view text) const {
-    return std::hash<std::string_view>{}(text);
-  }
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
 };
 template <typename Value>
 using StringMap = std::unordered_map<std::string, Value, StringHash, std::equal_to<>>;
