@@ -6,12 +6,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/hf_fixture.h"
 #include "support/test_support.h"
 
 namespace bitnet {
 namespace {
 
-const std::string kFixture = std::string(BITNET_TEST_DATA_DIR) + "/hf_bitnet_tiny/packed";
+const std::string kFixture = testing::kHfFixtures + "/packed";
 
 struct Reference {
   std::vector<int32_t> prompt;
@@ -19,10 +20,8 @@ struct Reference {
 };
 
 Reference greedy_reference() {
-  std::ifstream file(kFixture + "/reference.json");
-  const nlohmann::json greedy = nlohmann::json::parse(file).at("greedy");
-  return {greedy.at("input_ids").get<std::vector<int32_t>>(),
-          greedy.at("tokens").get<std::vector<int32_t>>()};
+  const nlohmann::json greedy = testing::hf_reference("packed").at("greedy");
+  return {testing::ids_of(greedy.at("input_ids")), testing::ids_of(greedy.at("tokens"))};
 }
 
 std::vector<int32_t> run(Session& session, const std::vector<int32_t>& prompt,

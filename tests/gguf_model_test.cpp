@@ -12,26 +12,17 @@
 #include "bitnet/io.h"
 #include "bitnet/model.h"
 #include "bitnet/ops.h"
+#include "support/hf_fixture.h"
 #include "support/test_support.h"
 
 namespace bitnet {
 namespace {
 
-const std::string kFixtures = std::string(BITNET_TEST_DATA_DIR) + "/hf_bitnet_tiny";
+const std::string& kFixtures = testing::kHfFixtures;
+using testing::hf_reference;
+using testing::ids_of;
 
 using TempFolder = testing::TemporaryFolder;
-
-nlohmann::json reference_of(const std::string& variant) {
-  std::ifstream file(kFixtures + "/" + variant + "/reference.json");
-  EXPECT_TRUE(file.good()) << "missing fixture " << variant;
-  return nlohmann::json::parse(file);
-}
-
-std::vector<int32_t> ids_of(const nlohmann::json& list) {
-  std::vector<int32_t> ids;
-  for (const auto& id : list) ids.push_back(id.get<int32_t>());
-  return ids;
-}
 
 double max_difference(const Tensor& a, const Tensor& b) {
   const std::vector<float> x = a.to_vector<float>();
@@ -80,12 +71,12 @@ TEST_P(FixtureAsGguf, LogitsEqualTheFolders) {
             format == TernaryFormat::kI2S ? GgmlType::kI2_S : GgmlType::kF32);
   EXPECT_EQ(gguf.tensor_info("blk.0.ffn_down.weight").type, GgmlType::kF32);
 
-  for (const auto& test_case : reference_of(variant).at("cases")) {
+  for (const auto& test_case : hf_reference(variant).at("cases")) {
     const std::vector<int32_t> ids = ids_of(test_case.at("input_ids"));
     EXPECT_EQ(max_difference(file.logits(ids), folder.logits(ids)), 0.0)
         << test_case.at("name").get<std::string>();
   }
-  const nlohmann::json greedy = reference_of(variant).at("greedy");
+  const nlohmann::json greedy = hf_reference(variant).at("greedy");
   Session session(file, 64);
   Tensor logits = session.forward_last(ids_of(greedy.at("input_ids")));
   std::vector<int32_t> produced;

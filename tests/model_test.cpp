@@ -11,24 +11,15 @@
 
 #include "bitnet/io.h"
 #include "bitnet/ops.h"
+#include "support/hf_fixture.h"
 #include "support/test_support.h"
 
 namespace bitnet {
 namespace {
 
-const std::string kFixtures = std::string(BITNET_TEST_DATA_DIR) + "/hf_bitnet_tiny";
-
-nlohmann::json reference_of(const std::string& variant) {
-  std::ifstream file(kFixtures + "/" + variant + "/reference.json");
-  EXPECT_TRUE(file.good()) << "missing fixture " << variant;
-  return nlohmann::json::parse(file);
-}
-
-std::vector<int32_t> ids_of(const nlohmann::json& list) {
-  std::vector<int32_t> ids;
-  for (const auto& id : list) ids.push_back(id.get<int32_t>());
-  return ids;
-}
+const std::string& kFixtures = testing::kHfFixtures;
+using testing::hf_reference;
+using testing::ids_of;
 
 // Logits within 1e-3 of the largest reference magnitude, position by position.
 void expect_logits_match(const Tensor& logits, const nlohmann::json& expected,
@@ -58,7 +49,7 @@ class HuggingFaceReference : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(HuggingFaceReference, LogitsMatchTransformers) {
   const Model model = Model::load(kFixtures + "/" + GetParam());
-  const nlohmann::json reference = reference_of(GetParam());
+  const nlohmann::json reference = hf_reference(GetParam());
   for (const auto& test_case : reference.at("cases")) {
     const std::vector<int32_t> ids = ids_of(test_case.at("input_ids"));
     expect_logits_match(model.logits(ids), test_case.at("logits"),
@@ -69,7 +60,7 @@ TEST_P(HuggingFaceReference, LogitsMatchTransformers) {
 // Prefill, then one token at a time through the cache: the tokens transformers chose greedily.
 TEST_P(HuggingFaceReference, GreedyContinuationMatchesTransformers) {
   const Model model = Model::load(kFixtures + "/" + GetParam());
-  const nlohmann::json greedy = reference_of(GetParam()).at("greedy");
+  const nlohmann::json greedy = hf_reference(GetParam()).at("greedy");
   const std::vector<int32_t> prompt = ids_of(greedy.at("input_ids"));
   const std::vector<int32_t> expected = ids_of(greedy.at("tokens"));
   Session session(model, 64);
