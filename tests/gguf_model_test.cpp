@@ -71,12 +71,14 @@ TEST_P(FixtureAsGguf, LogitsEqualTheFolders) {
             format == TernaryFormat::kI2S ? GgmlType::kI2_S : GgmlType::kF32);
   EXPECT_EQ(gguf.tensor_info("blk.0.ffn_down.weight").type, GgmlType::kF32);
 
-  for (const auto& test_case : hf_reference(variant).at("cases")) {
+  // Held by name: a range-for over a member of a temporary would read the freed json (C++20).
+  const nlohmann::json reference = hf_reference(variant);
+  for (const auto& test_case : reference.at("cases")) {
     const std::vector<int32_t> ids = ids_of(test_case.at("input_ids"));
     EXPECT_EQ(max_difference(file.logits(ids), folder.logits(ids)), 0.0)
         << test_case.at("name").get<std::string>();
   }
-  const nlohmann::json greedy = hf_reference(variant).at("greedy");
+  const nlohmann::json& greedy = reference.at("greedy");
   Session session(file, 64);
   Tensor logits = session.forward_last(ids_of(greedy.at("input_ids")));
   std::vector<int32_t> produced;

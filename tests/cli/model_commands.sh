@@ -22,9 +22,12 @@ case "$json" in
   '{"logits": [['*']]}') ;;
   *) fail "logits --json is not {\"logits\": [[...]]}: ${json:0:80}" ;;
 esac
-rows=$(grep -o '\], \[' <<<"$json" | wc -l)
-[ "$rows" -eq 1 ] || fail "logits --json has $((rows + 1)) rows for 2 tokens"
-values=$(sed 's/\], \[/\n/' <<<"$json" | head -1 | tr ',' '\n' | wc -l)
+# Counted with commands that read all their input: under pipefail a `head` that closes its input
+# early can kill the writer with SIGPIPE and end the script without a message.
+closing=$(tr -cd ']' <<<"$json" | wc -c)
+[ "$closing" -eq 3 ] || fail "logits --json has $((closing - 1)) rows for 2 tokens"
+first_row=${json%%]*}
+values=$(($(tr -cd ',' <<<"$first_row" | wc -c) + 1))
 [ "$values" -eq 512 ] || fail "logits --json row has $values values, the vocabulary is 512"
 echo "ok: logits --json has a row of 512 values per position"
 
