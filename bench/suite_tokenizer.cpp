@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/child_process.h"
+#include "bench/external_peers.h"
 #include "bench/suites.h"
 #include "bitnet/error.h"
 #include "bitnet/tokenizer.h"
@@ -44,38 +45,6 @@ namespace fs = std::filesystem;
 constexpr size_t kFullBytes = 10'000'000;
 constexpr size_t kSmallBytes = 256 * 1024;
 
-bool peers_required() {
-  const char* value = std::getenv("BITNET_REQUIRE_PEERS");
-  return value != nullptr && std::string(value) == "1";
-}
-
-// A missing peer: an error under BITNET_REQUIRE_PEERS=1, else a printed reason.
-void peer_missing(const std::string& what) {
-  if (peers_required()) {
-    throw Error(ErrorKind::kUnsupported,
-                fmt::format("bench tokenizer: {} (BITNET_REQUIRE_PEERS=1)", what));
-  }
-  fmt::print(stderr, "\nbench tokenizer: skipped: {}\n", what);
-}
-
-fs::path cache_dir() {
-  if (const char* dir = std::getenv("BITNET_CACHE_DIR"); dir && *dir) {
-    return fs::path(dir) / "tokenizer-bench";
-  }
-  if (const char* dir = std::getenv("XDG_CACHE_HOME"); dir && *dir) {
-    return fs::path(dir) / "bitnet-core" / "tokenizer-bench";
-  }
-  const char* home = std::getenv("HOME");
-  return fs::path(home && *home ? home : "/tmp") / ".cache" / "bitnet-core" / "tokenizer-bench";
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream stream(path, std::ios::binary);
-  std::ostringstream text;
-  text << stream.rdbuf();
-  return text.str();
-}
-
 // The cache folder with the exported vocabularies and, when node and the packages are there, the
 // peer script; filled once per process.
 struct PeerSetup {
@@ -84,25 +53,10 @@ struct PeerSetup {
   std::string peers_missing;  // why the external rows cannot run; empty when they can
 };
 
-// Runs a command in the cache folder; false (with its output shown) when it fails.
-bool run_in(const fs::path& dir, const std::string& command, std::string& failure) {
-  ChildResult result;
-  try {
-    result = run_program("sh", {"-c", "cd \"$0\" && " + command + " 2>&1", dir.string()});
-  } catch (const Error& error) {
-    failure = error.what();
-    return false;
-  }
-  if (result.exit_code == 0) return true;
-  failure = fmt::format("`{}` failed (exit {}): {}", command, result.exit_code,
-                        result.output.substr(0, 2000));
-  return false;
-}
-
 const PeerSetup& peer_setup() {
   static const PeerSetup setup = [] {
     PeerSetup made;
-    made.dir = cache_dir();
+    made.dir = bench_cache_dir("tokenizer-bench");
     const fs::path source = fs::path(BITNET_SOURCE_DIR) / "tests" / "interop" / "tokenizer";
     const fs::path script = fs::path(BITNET_SOURCE_DIR) / "bench" / "tokenizer" / "peers.mjs";
     const auto exported = [&] {
@@ -118,9 +72,9 @@ const PeerSetup& peer_setup() {
       return made;
     }
     // A changed lock file (other package versions) starts the cache afresh.
-    const std::string lock = read_file(source / "package-lock.json");
+    const std::string lock = read_text_file(source / "package-lock.json");
     if (!fs::exists(made.dir / "package-lock.json") ||
-        read_file(made.dir / "package-lock.json") != lock) {
+        read_text_file(made.dir / "package-lock.json") != lock) {
       fs::remove_all(made.dir / "node_modules", error);
       fs::remove_all(made.dir / "llama3", error);
       fs::remove_all(made.dir / "llama2", error);
@@ -131,14 +85,15 @@ const PeerSetup& peer_setup() {
     }
     fs::copy_file(script, made.dir / "peers.mjs", fs::copy_options::overwrite_existing, error);
     std::string failure;
-    if (!run_in(made.dir, "node --version", failure)) {
+    if (!run_shell_in(made.dir, "node --version", failure)) {
       made.peers_missing = "node is not installed: " + failure;
     } else if (!fs::exists(made.dir / "node_modules" / ".package-lock.json") &&
-               !run_in(made.dir, "npm ci --prefer-offline --no-audit --no-fund --loglevel=error",
-                       failure)) {
+               !run_shell_in(made.dir,
+                             "npm ci --prefer-offline --no-audit --no-fund --loglevel=error",
+                             failure)) {
       made.peers_missing = "npm ci could not install the packages (offline?): " + failure;
-    } else if (!exported() && !(run_in(made.dir, "node export_llama3.mjs llama3", failure) &&
-                                run_in(made.dir, "node export_llama2.mjs llama2", failure))) {
+    } else if (!exported() && !(run_shell_in(made.dir, "node export_llama3.mjs llama3", failure) &&
+                                run_shell_in(made.dir, "node export_llama2.mjs llama2", failure))) {
       made.peers_missing = "exporting the vocabularies failed: " + failure;
     }
     made.vocabularies = exported();
@@ -363,7 +318,8 @@ CaseSpec encode_case(const std::string& model, const std::string& peer, size_t b
       fmt::format("encode_{}_{}", model, size_name), [=]() -> std::vector<Row> {
         const PeerSetup& setup = peer_setup();
         if (!setup.vocabularies) {
-          peer_missing(fmt::format("no {} vocabulary: {}", model, setup.peers_missing));
+          peer_missing("tokenizer",
+                       fmt::format("no {} vocabulary: {}", model, setup.peers_missing));
           return {};
         }
         const fs::path model_dir = setup.dir / model;
@@ -379,7 +335,7 @@ CaseSpec encode_case(const std::string& model, const std::string& peer, size_t b
           do_not_optimize(count_ids(*tokenizer, *corpus));
         }));
         if (!setup.peers_missing.empty()) {
-          peer_missing("external rows: " + setup.peers_missing);
+          peer_missing("tokenizer", "external rows: " + setup.peers_missing);
           return rows;
         }
         const fs::path corpus_path = setup.dir / fmt::format("corpus-{}.json", size_name);

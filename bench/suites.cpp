@@ -10,6 +10,7 @@ void register_builtin_suites(SuiteRegistry& registry) {
   register_linalg_suite(registry);
   register_io_suite(registry);
   register_tokenizer_suite(registry);
+  register_model_suite(registry);
 }
 
 }  // namespace bitnet::bench

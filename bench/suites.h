@@ -13,6 +13,7 @@ void register_ternary_suite(SuiteRegistry& registry);
 void register_linalg_suite(SuiteRegistry& registry);
 void register_io_suite(SuiteRegistry& registry);
 void register_tokenizer_suite(SuiteRegistry& registry);
+void register_model_suite(SuiteRegistry& registry);
 
 // Registers all of the above, in the order `bitnet bench` runs them.
 void register_builtin_suites(SuiteRegistry& registry);

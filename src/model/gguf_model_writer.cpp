@@ -49,7 +49,8 @@ void add_projection(GgufWriter& writer, const std::string& name, const TernaryTe
 
 }  // namespace
 
-void save_gguf(const Model& model, const std::string& path, TernaryFormat weights) {
+void save_gguf(const Model& model, const std::string& path, TernaryFormat weights,
+               std::span<const GgufMetadataEntry> metadata) {
   const GgmlType type = ggml_type_of(weights);
   const ModelConfig& config = model.config();
   const ModelWeights& parts = model.weights();
@@ -74,6 +75,7 @@ void save_gguf(const Model& model, const std::string& path, TernaryFormat weight
   writer.set(prefix + "vocab_size", count(config.vocab_size, "vocabulary"));
   writer.set(prefix + std::string(kGgufFfnActivationKey),
              std::string(ffn_activation_name(config.activation)));
+  for (const GgufMetadataEntry& entry : metadata) writer.set(entry.key, entry.value);
 
   writer.add_tensor("token_embd.weight", parts.embedding.contiguous());
   writer.add_tensor("output_norm.weight", parts.final_norm);

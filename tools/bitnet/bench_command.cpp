@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "bench/model_file_option.h"
 #include "bench/registry.h"
 #include "bench/report.h"
 #include "bench/runner.h"
@@ -24,6 +25,7 @@ struct BenchOptions {
   std::vector<std::string> cases;  // substrings of case names; empty: every case
   bool quick = false;
   bool json = false;
+  std::string model;  // suite model: this file instead of the synthetic ones
 };
 
 // One status line on stderr, rewritten in place with \r so that it never mixes with the table or
@@ -57,6 +59,7 @@ class ProgressLine {
 };
 
 int run_bench(const bench::SuiteRegistry& registry, const BenchOptions& options) {
+  if (!options.model.empty()) bench::set_bench_model_file(options.model);
   std::vector<const bench::Suite*> suites = registry.select(options.suites);
   std::vector<bench::Suite> filtered;
   if (!options.cases.empty()) {
@@ -110,6 +113,10 @@ Command add_bench_command(CLI::App& parent) {
       ->add_option("--case", options->cases,
                    "Only cases whose names contain this text, repeatable or comma-separated")
       ->delimiter(',');
+  command
+      ->add_option("--model", options->model,
+                   "Suite model: time pp512 and tg128 on this GGUF file or model folder")
+      ->check(CLI::ExistingPath);
   command->add_flag("--quick", options->quick, "Shorter samples and fewer of them (~1 minute)");
   command->add_flag("--json", options->json,
                     "Print only a JSON array of {suite, case, impl, ns_per_iter, items_per_iter, "

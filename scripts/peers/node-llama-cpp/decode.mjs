@@ -8,7 +8,11 @@
 // threads). One untimed warm-up pass, then --runs passes (default 3); each pass clears the context,
 // evaluates a prompt of --prompt-tokens tokens (default 128) in batches of up to 512, then decodes
 // --tokens tokens (default 64) one at a time with greedy sampling, end-of-text tokens included so
-// that every pass does the same work. Reported: the median rate of the passes and every pass.
+// that every pass does the same work. Either count may be 0 (not both), which leaves that phase
+// out: `--prompt-tokens 512 --tokens 0` is llama-bench's pp512 (one batch of 512 from an empty
+// cache) and `--prompt-tokens 0 --tokens 128` its tg128 (128 single-token steps from an empty
+// cache, the first on the beginning-of-text token). Reported: the median rate of the passes, every
+// pass's rate and every pass's time in seconds (unrounded, for callers that add them up).
 import { availableParallelism, loadavg } from "node:os";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -46,9 +50,13 @@ if (positionals.length !== 1) {
 }
 const modelPath = positionals[0];
 const threads = count("threads", 1);
-const decodeTokens = count("tokens", 1);
-const promptTokens = count("prompt-tokens", 1);
+const decodeTokens = count("tokens", 0);
+const promptTokens = count("prompt-tokens", 0);
 const runs = count("runs", 1);
+if (decodeTokens === 0 && promptTokens === 0) {
+  console.error(`--tokens and --prompt-tokens cannot both be 0\n${usage}`);
+  process.exit(2);
+}
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -74,7 +82,7 @@ const llama = await getLlama({
 const model = await llama.loadModel({ modelPath, gpuLayers: 0, useMmap: false });
 const context = await model.createContext({
   contextSize: promptTokens + decodeTokens + 16,
-  batchSize: Math.min(promptTokens, 512),
+  batchSize: Math.max(1, Math.min(promptTokens, 512)),
   threads: { ideal: threads, min: threads },
   sequences: 1,
 });
@@ -91,36 +99,48 @@ const prompt = model.tokens.bos != null ? [model.tokens.bos] : [];
 while (prompt.length < promptTokens) prompt.push(...textTokens);
 prompt.length = promptTokens;
 
+// Decoding starts from the prompt's last token, or from an empty cache on the beginning-of-text
+// token (the text's first token when the model has none).
+const firstDecoded =
+  promptTokens > 0 ? prompt[prompt.length - 1] : (model.tokens.bos ?? textTokens[0]);
+
 async function pass() {
   await sequence.clearHistory();
-  const promptStart = performance.now();
-  await sequence.evaluateWithoutGeneratingNewTokens(prompt);
-  const promptSeconds = (performance.now() - promptStart) / 1000;
+  let promptSeconds = 0;
+  if (promptTokens > 0) {
+    const promptStart = performance.now();
+    await sequence.evaluateWithoutGeneratingNewTokens(prompt);
+    promptSeconds = (performance.now() - promptStart) / 1000;
+  }
 
   // Each step of the generator evaluates one token and samples the next.
   let generated = 0;
-  const decodeStart = performance.now();
-  const steps = sequence.evaluate([prompt[prompt.length - 1]], {
-    temperature: 0,
-    yieldEogToken: true,
-  });
-  for await (const token of steps) {
-    void token;
-    if (++generated === decodeTokens) break;
+  let decodeSeconds = 0;
+  if (decodeTokens > 0) {
+    const decodeStart = performance.now();
+    const steps = sequence.evaluate([firstDecoded], { temperature: 0, yieldEogToken: true });
+    for await (const token of steps) {
+      void token;
+      if (++generated === decodeTokens) break;
+    }
+    decodeSeconds = (performance.now() - decodeStart) / 1000;
   }
-  const decodeSeconds = (performance.now() - decodeStart) / 1000;
   if (generated !== decodeTokens) {
     throw new Error(`decoding stopped after ${generated} of ${decodeTokens} tokens`);
   }
-  return { prompt: promptTokens / promptSeconds, decode: decodeTokens / decodeSeconds };
+  return { promptSeconds, decodeSeconds };
 }
 
 await pass();  // warm-up: first-touch allocations, thread start, caches
 const passes = [];
 for (let run = 0; run < runs; ++run) passes.push(await pass());
 
-const promptRates = passes.map((result) => result.prompt);
-const decodeRates = passes.map((result) => result.decode);
+// A phase left out has no rate (null).
+const rates = (tokens, seconds) =>
+  tokens > 0 ? passes.map((result) => tokens / result[seconds]) : null;
+const promptRates = rates(promptTokens, "promptSeconds");
+const decodeRates = rates(decodeTokens, "decodeSeconds");
+const medianRate = (values) => (values ? round(median(values)) : null);
 console.log(JSON.stringify({
   model: modelPath,
   model_bytes: model.size,
@@ -140,10 +160,12 @@ console.log(JSON.stringify({
   load_average_before: loadAverageBefore,
   load_average_after: loadavg().map((value) => round(value)),
   model_load_ms: round(loadMilliseconds, 1),
-  prompt_tokens_per_second: round(median(promptRates)),
-  decode_tokens_per_second: round(median(decodeRates)),
-  prompt_tokens_per_second_runs: promptRates.map((rate) => round(rate)),
-  decode_tokens_per_second_runs: decodeRates.map((rate) => round(rate)),
+  prompt_tokens_per_second: medianRate(promptRates),
+  decode_tokens_per_second: medianRate(decodeRates),
+  prompt_tokens_per_second_runs: promptRates?.map((rate) => round(rate)) ?? null,
+  decode_tokens_per_second_runs: decodeRates?.map((rate) => round(rate)) ?? null,
+  prompt_seconds_runs: passes.map((result) => result.promptSeconds),
+  decode_seconds_runs: passes.map((result) => result.decodeSeconds),
 }, null, 2));
 
 await context.dispose();

@@ -5,8 +5,11 @@
 # Usage: scripts/peers/node-llama-cpp/run.sh MODEL.gguf [--threads N] [--tokens N]
 #                                             [--prompt-tokens N] [--runs N]
 #        scripts/peers/node-llama-cpp/run.sh --tiny [decode.mjs options]
+#        scripts/peers/node-llama-cpp/run.sh --install
 #   --tiny writes a tiny random-weight model with make-tiny-gguf.mjs and times that: a check that
 #   the install, the binding and decoding work, not a measurement of anything.
+#   --install only installs (or checks) the packages and prints the folder that holds decode.mjs,
+#   for callers that run it themselves (`bitnet bench --suite model`).
 # Environment: NODE_LLAMA_CPP_DIR, where the packages are installed (default
 #   ${XDG_CACHE_HOME:-~/.cache}/bitnet-core/peers/node-llama-cpp; reinstalled with `npm ci` only
 #   when package-lock.json changes). The install is large (about 730 MB: npm also fetches the
@@ -35,6 +38,10 @@ fi
 
 model=$1
 shift
+if [ "$model" = --install ]; then
+  echo "$work"
+  exit 0
+fi
 if [ "$model" = --tiny ]; then
   model="$work/tiny.gguf"
   node "$work/make-tiny-gguf.mjs" "$model" >&2
