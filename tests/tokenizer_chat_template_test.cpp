@@ -105,10 +105,10 @@ TEST(ChatTemplate, FromGgufMetadata) {
   EXPECT_EQ(prompt,
             "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
             "<|start_header_id|>assistant<|end_header_id|>\n\n");
-  // Encoded with the special tokens read and no second bos.
   const int32_t start = bpe.id("<|start_header_id|>");
   const int32_t end = bpe.id("<|end_header_id|>");
-  EXPECT_EQ(tokenizer.encode(prompt, {.add_bos = false, .parse_special = true}),
+  // encode_chat reads the special tokens and adds no second bos.
+  EXPECT_EQ(tokenizer.encode_chat(user, true),
             (std::vector<int32_t>{bpe.id("<|begin_of_text|>"),
                                   start,
                                   'u',

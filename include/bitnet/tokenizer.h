@@ -112,6 +112,10 @@ class Tokenizer {
   // unknown one.
   [[nodiscard]] std::string apply_chat_template(std::span<const ChatMessage> messages,
                                                 bool add_generation_prompt) const;
+  // The ids of apply_chat_template's prompt, encoded as it must be: special tokens read, and no
+  // bos put in front (the template writes its own; a second one degrades the model's answers).
+  [[nodiscard]] std::vector<int32_t> encode_chat(std::span<const ChatMessage> messages,
+                                                 bool add_generation_prompt) const;
 
   // For the loaders; use the factories above.
   explicit Tokenizer(std::shared_ptr<const tokenizer_detail::TokenizerData> data);

@@ -49,6 +49,31 @@ std::string normalize(std::string_view text, bool prefix) {
   return normalized;
 }
 
+// Whether any piece holds a '▁' that follows another character ("a▁b"): such a piece could be
+// merged across a word boundary.
+bool has_inner_space_marker(const StringMap<int32_t>& pieces) {
+  for (const auto& [piece, id] : pieces) {
+    for (size_t at = piece.find(kSpaceMarker, 1); at != std::string::npos;
+         at = piece.find(kSpaceMarker, at + 1)) {
+      if (at < kSpaceMarker.size() ||
+          std::string_view(piece).substr(at - kSpaceMarker.size(), kSpaceMarker.size()) !=
+              kSpaceMarker) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// The length of the word at the start of `text`: up to the next '▁' that follows a character
+// other than '▁'.
+size_t word_length(std::string_view text) {
+  size_t at = 0;
+  while (text.substr(at).starts_with(kSpaceMarker)) at += kSpaceMarker.size();
+  const size_t next = text.find(kSpaceMarker, at);
+  return next == std::string_view::npos ? text.size() : next;
+}
+
 }  // namespace
 
 SentencePieceModel::SentencePieceModel(StringMap<int32_t> pieces, std::vector<float> scores,
@@ -56,22 +81,41 @@ SentencePieceModel::SentencePieceModel(StringMap<int32_t> pieces, std::vector<fl
     : pieces_(std::move(pieces)),
       scores_(std::move(scores)),
       byte_ids_(byte_ids),
-      add_space_prefix_(add_space_prefix) {}
+      add_space_prefix_(add_space_prefix),
+      words_merge_independently_(!has_inner_space_marker(pieces_)) {}
 
 SentencePieceModel::SentencePieceModel(StringMap<int32_t> pieces, BytePairMerger merger,
                                        std::array<int32_t, 256> byte_ids, bool add_space_prefix)
     : pieces_(std::move(pieces)),
       merger_(std::move(merger)),
       byte_ids_(byte_ids),
-      add_space_prefix_(add_space_prefix) {}
+      add_space_prefix_(add_space_prefix),
+      words_merge_independently_(!has_inner_space_marker(pieces_)) {}
 
-void SentencePieceModel::encode(std::string_view text, std::vector<int32_t>& out) const {
+void SentencePieceModel::encode(std::string_view text, std::vector<int32_t>& out,
+                                WordCache& cache) const {
   if (text.empty()) return;
   const std::string normalized = normalize(text, add_space_prefix_);
+  if (!words_merge_independently_) {
+    merge(normalized, out);
+    return;
+  }
+  for (std::string_view rest = normalized; !rest.empty();) {
+    const std::string_view word = rest.substr(0, word_length(rest));
+    rest.remove_prefix(word.size());
+    if (cache.find(word, out)) continue;
+    const size_t first = out.size();
+    merge(word, out);
+    cache.insert(word,
+                 std::vector<int32_t>(out.begin() + static_cast<ptrdiff_t>(first), out.end()));
+  }
+}
+
+void SentencePieceModel::merge(std::string_view text, std::vector<int32_t>& out) const {
   if (scores_.empty()) {
-    merge_by_rank(normalized, out);
+    merge_by_rank(text, out);
   } else {
-    merge_by_score(normalized, out);
+    merge_by_score(text, out);
   }
 }
 
@@ -85,11 +129,10 @@ void SentencePieceModel::append_piece_or_bytes(std::string_view piece,
   for (const char byte : piece) out.push_back(byte_ids_[static_cast<uint8_t>(byte)]);
 }
 
-void SentencePieceModel::merge_by_score(const std::string& text, std::vector<int32_t>& out) const {
+void SentencePieceModel::merge_by_score(std::string_view text, std::vector<int32_t>& out) const {
   std::vector<Span> spans;
   for (size_t position = 0; position < text.size();) {
-    const size_t length =
-        std::max<size_t>(1, well_formed_length(std::string_view(text).substr(position)));
+    const size_t length = std::max<size_t>(1, well_formed_length(text.substr(position)));
     const auto index = static_cast<int32_t>(spans.size());
     spans.push_back({position, length, index - 1, -1});
     if (index > 0) spans[static_cast<size_t>(index - 1)].next = index;
@@ -101,7 +144,7 @@ void SentencePieceModel::merge_by_score(const std::string& text, std::vector<int
     const Span& a = spans[static_cast<size_t>(left)];
     const Span& b = spans[static_cast<size_t>(right)];
     const size_t length = a.length + b.length;
-    const auto found = pieces_.find(std::string_view(text).substr(a.begin, length));
+    const auto found = pieces_.find(text.substr(a.begin, length));
     if (found == pieces_.end()) return;
     queue.push({scores_[static_cast<size_t>(found->second)], left, right, length});
   };
@@ -128,18 +171,17 @@ void SentencePieceModel::merge_by_score(const std::string& text, std::vector<int
 
   for (int32_t index = 0; index >= 0; index = spans[static_cast<size_t>(index)].next) {
     const Span& span = spans[static_cast<size_t>(index)];
-    append_piece_or_bytes(std::string_view(text).substr(span.begin, span.length), out);
+    append_piece_or_bytes(text.substr(span.begin, span.length), out);
   }
 }
 
-void SentencePieceModel::merge_by_rank(const std::string& text, std::vector<int32_t>& out) const {
+void SentencePieceModel::merge_by_rank(std::string_view text, std::vector<int32_t>& out) const {
   // One symbol per character, or per byte of a character that no piece covers; then the ranked
   // merges over those ids.
   std::vector<int32_t> symbols;
   for (size_t position = 0; position < text.size();) {
-    const size_t length =
-        std::max<size_t>(1, well_formed_length(std::string_view(text).substr(position)));
-    append_piece_or_bytes(std::string_view(text).substr(position, length), symbols);
+    const size_t length = std::max<size_t>(1, well_formed_length(text.substr(position)));
+    append_piece_or_bytes(text.substr(position, length), symbols);
     position += length;
   }
   merger_.merge_symbols(symbols, out);

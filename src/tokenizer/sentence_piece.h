@@ -16,6 +16,7 @@
 
 #include "tokenizer/byte_pair_merger.h"
 #include "tokenizer/vocabulary.h"
+#include "tokenizer/word_cache.h"
 
 namespace bitnet::tokenizer_detail {
 
@@ -30,14 +31,16 @@ class SentencePieceModel {
   SentencePieceModel(StringMap<int32_t> pieces, BytePairMerger merger,
                      std::array<int32_t, 256> byte_ids, bool add_space_prefix);
 
-  // Appends the ids of one run of text (valid UTF-8, between added tokens) to `out`.
-  void encode(std::string_view text, std::vector<int32_t>& out) const;
+  // Appends the ids of one run of text (valid UTF-8, between added tokens) to `out`; words seen
+  // before come from `cache`.
+  void encode(std::string_view text, std::vector<int32_t>& out, WordCache& cache) const;
 
   [[nodiscard]] bool add_space_prefix() const noexcept { return add_space_prefix_; }
 
  private:
-  void merge_by_score(const std::string& text, std::vector<int32_t>& out) const;
-  void merge_by_rank(const std::string& text, std::vector<int32_t>& out) const;
+  void merge(std::string_view text, std::vector<int32_t>& out) const;
+  void merge_by_score(std::string_view text, std::vector<int32_t>& out) const;
+  void merge_by_rank(std::string_view text, std::vector<int32_t>& out) const;
   void append_piece_or_bytes(std::string_view piece, std::vector<int32_t>& out) const;
 
   StringMap<int32_t> pieces_;  // normal pieces by text ('▁' for spaces)
@@ -45,6 +48,10 @@ class SentencePieceModel {
   BytePairMerger merger_;
   std::array<int32_t, 256> byte_ids_{};  // <0xNN> tokens (or the unknown token)
   bool add_space_prefix_;
+  // True when no piece has a '▁' after another character (LLaMA-2's pieces only start with
+  // spaces): then no merge crosses the point before a '▁' that follows another character, the
+  // words between such points merge independently, and each word's ids can be cached.
+  bool words_merge_independently_;
 };
 
 }  // namespace bitnet::tokenizer_detail

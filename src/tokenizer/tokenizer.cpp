@@ -59,7 +59,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, const EncodeOption
     } else if (data.sentence_piece) {
       // Each run of text gets its own '▁' prefix, after a special token too, as Hugging Face's
       // per-segment normalizer and llama.cpp do.
-      data.sentence_piece->encode(segment.text, ids);
+      data.sentence_piece->encode(segment.text, ids, data.cache);
     } else {
       pieces.clear();
       data.pre_tokenizer->split(segment.text, pieces);
@@ -159,6 +159,12 @@ std::string Tokenizer::apply_chat_template(std::span<const ChatMessage> messages
   }
   const std::string bos = data_->bos ? data_->vocabulary.text(*data_->bos) : std::string();
   return ChatTemplate::recognize(*data_->chat_template, bos).apply(messages, add_generation_prompt);
+}
+
+std::vector<int32_t> Tokenizer::encode_chat(std::span<const ChatMessage> messages,
+                                            bool add_generation_prompt) const {
+  return encode(apply_chat_template(messages, add_generation_prompt),
+                {.add_bos = false, .parse_special = true});
 }
 
 }  // namespace bitnet
