@@ -136,7 +136,7 @@ Model synthetic_model(const Shapes& shapes, DType embedding_dtype = DType::kF16,
   ModelWeights weights;
   weights.embedding =
       cast(Tensor::normal({shapes.vocab, shapes.hidden}, 1, 0.0, 1.0), embedding_dtype);
-  weights.head = cast(weights.embedding, DType::kF32).contiguous();
+  weights.head = weights.embedding;  // tied, in its dtype, as the loaders keep it
   weights.final_norm = random_norm(shapes.hidden, 2);
   const int64_t kv_width = shapes.kv_heads * config.head_dim;
   for (int64_t index = 0; index < shapes.layers; ++index) {

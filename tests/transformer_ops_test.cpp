@@ -144,7 +144,11 @@ TEST(Attention, MatchesTheDirectFormulaWithGroupsAndOffsets) {
           {3, 0, 4, 2, 8},
           {1, 9, 6, 2, 17},
           {5, 11, 4, 4, 32},
-          {7, 0, 8, 1, 3}}) {
+          {7, 0, 8, 1, 3},
+          // The prompt path (16 queries or more, in blocks of 64): one block, a tail block.
+          {16, 3, 2, 1, 5},
+          {70, 5, 6, 3, 33},
+          {129, 0, 4, 2, 16}}) {
       for (const DType cache_dtype : {DType::kF32, DType::kF16}) {
         const int64_t keys = first + queries + 2;  // rows past the last query are never read
         const Tensor q = Tensor::normal({queries, heads, dim}, seed);

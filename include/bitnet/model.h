@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bitnet/io.h"
 #include "bitnet/quant.h"
 #include "bitnet/tensor.h"
 
@@ -67,7 +68,7 @@ struct LayerWeights {
 struct ModelWeights {
   Tensor embedding;   // [vocab, hidden], f32/f16/bf16 as loaded
   Tensor final_norm;  // f32 [hidden]
-  Tensor head;        // f32 [vocab, hidden] (the embedding itself when tied)
+  Tensor head;        // [vocab, hidden], f32/f16/bf16 (the embedding itself when tied)
   std::vector<LayerWeights> layers;
 };
 
@@ -123,9 +124,12 @@ class Model {
 // number of that format's blocks (256 weights, 128 for I2_S) is written as F32 scale * trits
 // instead, which loads back exactly. TQ1_0/TQ2_0 keep one f16 scale per block, so their scales
 // come back rounded to f16; I2_S and F32 keep f32 scales. The embedding keeps its dtype; an untied
-// head is written as "output.weight" (f32).
+// head is written as "output.weight" in its dtype. `metadata` is added after the model's own keys
+// (and replaces one of the same name): a vocabulary under tokenizer.ggml.*, which llama.cpp needs
+// to load the file at all, or a general.name.
 void save_gguf(const Model& model, const std::string& path,
-               TernaryFormat weights = TernaryFormat::kTQ2_0);
+               TernaryFormat weights = TernaryFormat::kTQ2_0,
+               std::span<const GgufMetadataEntry> metadata = {});
 
 // A sequence being decoded: the key/value cache of every layer, sized to the context.
 class Session {

@@ -201,6 +201,10 @@ inline Tensor operator-(const Tensor& x) {
 // NumPy rules: 1-D operands are promoted to matrices and the added dimension removed afterwards;
 // batch dimensions broadcast. f32/f64 run on BLAS; f16/bf16 accumulate in f32; integers in i64.
 [[nodiscard]] Tensor matmul(const Tensor& a, const Tensor& b);
+// x [..., in] f32 times weight [out, in]^T (PyTorch's linear) -> f32 [..., out]. The weight may be
+// f32, f16 or bf16 and is read in its own dtype, widened a row (or a block of rows) at a time,
+// never as a whole: the way to apply a half-precision output head.
+[[nodiscard]] Tensor linear(const Tensor& x, const Tensor& weight);
 
 // ---- transformer building blocks ----------------------------------------------------------------
 // Rows of an embedding table: table [rows, dim] (f32, f16 or bf16), ids i32/i64 of any shape ->

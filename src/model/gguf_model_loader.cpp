@@ -305,11 +305,11 @@ Model load_gguf_model(const std::string& path, const LoadOptions& options) {
   weights.embedding = reader.float_tensor("token_embd.weight", {config.vocab_size, hidden});
   weights.final_norm = reader.norm("output_norm.weight", hidden);
   config.tied_embeddings = !reader.has("output.weight");
-  weights.head =
-      config.tied_embeddings
-          ? cast(weights.embedding, DType::kF32).contiguous()
-          : cast(reader.float_tensor("output.weight", {config.vocab_size, hidden}), DType::kF32)
-                .contiguous();
+  // The head keeps its stored float dtype (a tied one is the embedding itself): linear() reads it
+  // a row at a time, and a copy widened to f32 would double the bytes each token reads.
+  weights.head = config.tied_embeddings
+                     ? weights.embedding
+                     : reader.float_tensor("output.weight", {config.vocab_size, hidden});
   for (int64_t index = 0; index < config.num_layers; ++index) {
     const std::string block = "blk." + std::to_string(index) + ".";
     LayerWeights layer;

@@ -129,9 +129,13 @@ Model load_hugging_face_folder(const std::string& path, const LoadOptions& optio
   }
   weights.final_norm = reader.float_tensor("model.norm.weight");
   if (config.tied_embeddings || !reader.has("lm_head.weight")) {
-    weights.head = cast(weights.embedding, DType::kF32).contiguous();
+    // The embedding itself, in its dtype: linear() reads f16/bf16 rows as they are.
+    weights.head = weights.embedding;
   } else {
-    weights.head = reader.float_tensor("lm_head.weight");
+    weights.head = reader.stored_tensor("lm_head.weight");
+    if (weights.head.dtype() != DType::kF16 && weights.head.dtype() != DType::kBF16) {
+      weights.head = reader.float_tensor("lm_head.weight");
+    }
   }
   for (int64_t index = 0; index < config.num_layers; ++index) {
     const std::string prefix = "model.layers." + std::to_string(index) + ".";

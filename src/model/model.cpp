@@ -42,8 +42,9 @@ Model Model::from_weights(ModelConfig config, ModelWeights weights) {
   const int64_t kv_width = config.num_kv_heads * config.head_dim;
   expect_table(weights.embedding, config.vocab_size, hidden, "the token embedding");
   expect_table(weights.head, config.vocab_size, hidden, "the output head");
-  if (weights.head.dtype() != DType::kF32) {
-    raise(ErrorKind::kDTypeMismatch, "model: the output head must be f32, got {}",
+  if (weights.head.dtype() != DType::kF32 && weights.head.dtype() != DType::kF16 &&
+      weights.head.dtype() != DType::kBF16) {
+    raise(ErrorKind::kDTypeMismatch, "model: the output head must be f32, f16 or bf16, got {}",
           dtype_name(weights.head.dtype()));
   }
   expect_vector(weights.final_norm, hidden, "the final norm");

@@ -74,13 +74,13 @@ Tensor Session::hidden_states(std::span<const int32_t> ids) {
 
 Tensor Session::forward(std::span<const int32_t> ids) {
   const Tensor hidden = hidden_states(ids);
-  return matmul(hidden, model_.weights().head.transpose(0, 1));
+  return linear(hidden, model_.weights().head);
 }
 
 Tensor Session::forward_last(std::span<const int32_t> ids) {
   const Tensor hidden = hidden_states(ids);
   const int64_t last = hidden.shape()[0] - 1;
-  return matmul(hidden.select(0, last), model_.weights().head.transpose(0, 1));
+  return linear(hidden.select(0, last), model_.weights().head);
 }
 
 }  // namespace bitnet

@@ -1,32 +1,109 @@
-// attention(): causal scaled dot-product attention with grouped query heads, softmax in f32. One
-// task per (query, head): scores over the visible keys, the row maximum subtracted before exp.
+// attention(): causal scaled dot-product attention with grouped query heads, softmax in f32.
+// Two paths with one result up to rounding:
+// - few queries (decoding): one task per (query, head); scores by the SIMD dot kernel over the
+//   visible keys (f16 keys widened a row at a time), the row maximum subtracted before exp;
+// - many queries (a prompt): per head, blocks of queries against the keys they can see, as two
+//   BLAS products (q k^T, then p v) around a masked softmax. The block bound keeps the masked
+//   upper triangle, which a whole-square product would compute and throw away, to a sliver.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "bitnet/half.h"
 #include "bitnet/ops.h"
 #include "bitnet/parallel.h"
 #include "core/raise.h"
+#include "cpu/kernels.h"
 
 namespace bitnet {
 namespace {
 
-// Key or value row `index` of kv head `head` as f32 (f16 rows are widened into `scratch`).
-const float* kv_row(const Tensor& cache, int64_t index, int64_t head, int64_t kv_heads, int64_t dim,
-                    float* scratch) {
-  const int64_t offset = (index * kv_heads + head) * dim;
-  if (cache.dtype() == DType::kF32) return cache.data_as<float>() + offset;
-  const auto* bits = static_cast<const uint16_t*>(cache.data()) + offset;
-  for (int64_t i = 0; i < dim; ++i) scratch[i] = f16_bits_to_float(bits[i]);
-  return scratch;
-}
+// Queries at or above which the BLAS path runs.
+constexpr int64_t kBlockedQueries = 16;
+// Queries per BLAS block.
+constexpr int64_t kQueryBlock = 64;
 
 void check_kv(const Tensor& cache, const char* name, int64_t dim) {
   if (cache.rank() != 3 || (cache.dtype() != DType::kF32 && cache.dtype() != DType::kF16)) {
     raise(ErrorKind::kShapeMismatch,
           "attention: {} must be f32 or f16 [keys, kv_heads, {}], got {} {}", name, dim,
           dtype_name(cache.dtype()), to_string(cache.shape()));
+  }
+}
+
+// Key or value row `index` of kv head `head` as f32 (f16 rows are widened into `scratch`).
+const float* kv_row(const Tensor& cache, int64_t index, int64_t head, int64_t kv_heads, int64_t dim,
+                    float* scratch) {
+  const int64_t offset = (index * kv_heads + head) * dim;
+  if (cache.dtype() == DType::kF32) return cache.data_as<float>() + offset;
+  cpu::kernels().f16_to_f32(static_cast<const uint16_t*>(cache.data()) + offset, scratch, dim);
+  return scratch;
+}
+
+struct AttentionShape {
+  int64_t queries, heads, kv_heads, dim, first_position;
+  float scale;
+};
+
+void attend_by_dot(const AttentionShape& s, const Tensor& query, const Tensor& keys,
+                   const Tensor& values, const Tensor& out) {
+  const int64_t group = s.heads / s.kv_heads;
+  const int64_t dim = s.dim;
+  parallel_for(0, s.queries * s.heads, 1, [&](int64_t begin, int64_t end) {
+    const cpu::CpuKernels& kernels = cpu::kernels();
+    std::vector<float> scores(static_cast<size_t>(s.first_position + s.queries));
+    std::vector<float> scratch(static_cast<size_t>(dim));
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t index = task / s.heads;
+      const int64_t head = task % s.heads;
+      const int64_t kv_head = head / group;
+      const int64_t visible = s.first_position + index + 1;
+      const float* query_row = query.data_as<float>() + (index * s.heads + head) * dim;
+      for (int64_t key = 0; key < visible; ++key) {
+        const float* key_row = kv_row(keys, key, kv_head, s.kv_heads, dim, scratch.data());
+        scores[static_cast<size_t>(key)] = kernels.dot(query_row, key_row, dim) * s.scale;
+      }
+      kernels.softmax(scores.data(), scores.data(), visible);
+      float* accumulator = out.data_as<float>() + (index * s.heads + head) * dim;
+      std::fill(accumulator, accumulator + dim, 0.0f);
+      for (int64_t key = 0; key < visible; ++key) {
+        const float weight = scores[static_cast<size_t>(key)];
+        const float* value_row = kv_row(values, key, kv_head, s.kv_heads, dim, scratch.data());
+        for (int64_t i = 0; i < dim; ++i) accumulator[i] += weight * value_row[i];
+      }
+    }
+  });
+}
+
+void attend_by_blocks(const AttentionShape& s, const Tensor& query, const Tensor& keys,
+                      const Tensor& values, const Tensor& out) {
+  const int64_t group = s.heads / s.kv_heads;
+  // f32 [keys, kv_heads, dim] once (f16 caches), then per-head strided views for BLAS.
+  const Tensor wide_keys = keys.dtype() == DType::kF32 ? keys : cast(keys, DType::kF32);
+  const Tensor wide_values = values.dtype() == DType::kF32 ? values : cast(values, DType::kF32);
+  const auto softmax = cpu::kernels().softmax;
+  for (int64_t head = 0; head < s.heads; ++head) {
+    const int64_t kv_head = head / group;
+    const Tensor head_keys = wide_keys.select(1, kv_head);      // [keys, dim]
+    const Tensor head_values = wide_values.select(1, kv_head);  // [keys, dim]
+    for (int64_t start = 0; start < s.queries; start += kQueryBlock) {
+      const int64_t stop = std::min(s.queries, start + kQueryBlock);
+      const int64_t visible = s.first_position + stop;  // the block's last query sees these
+      Tensor scores = matmul(query.slice(0, start, stop).select(1, head),
+                             head_keys.slice(0, 0, visible).transpose(0, 1));
+      float* rows = scores.data_as<float>();
+      parallel_for(0, stop - start, 8, [&](int64_t begin, int64_t end) {
+        for (int64_t row = begin; row < end; ++row) {
+          float* line = rows + row * visible;
+          const int64_t seen = s.first_position + start + row + 1;
+          for (int64_t key = 0; key < seen; ++key) line[key] *= s.scale;
+          softmax(line, line, seen);
+          std::fill(line + seen, line + visible, 0.0f);
+        }
+      });
+      out.slice(0, start, stop)
+          .select(1, head)
+          .copy_from(matmul(scores, head_values.slice(0, 0, visible)));
+    }
   }
 }
 
@@ -58,48 +135,15 @@ Tensor attention(const Tensor& q, const Tensor& keys, const Tensor& values, int6
           "attention: queries at positions {}..{} need that many keys, there are {}",
           first_position, first_position + queries - 1, keys.shape()[0]);
   }
-  const Tensor query = q.contiguous();
-  const Tensor key_rows = keys.contiguous();
-  const Tensor value_rows = values.contiguous();
   Tensor out = Tensor::empty(q.shape(), DType::kF32);
-  const int64_t group = heads / kv_heads;
-  const auto scale_f = static_cast<float>(scale);
-  const int64_t tasks = queries * heads;
-  parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores(static_cast<size_t>(first_position + queries));
-    std::vector<float> scratch(static_cast<size_t>(dim));
-    std::vector<float> accumulator(static_cast<size_t>(dim));
-    for (int64_t task = begin; task < end; ++task) {
-      const int64_t index = task / heads;
-      const int64_t head = task % heads;
-      const int64_t kv_head = head / group;
-      const int64_t visible = first_position + index + 1;
-      const float* query_row = query.data_as<float>() + (index * heads + head) * dim;
-      float maximum = -INFINITY;
-      for (int64_t key = 0; key < visible; ++key) {
-        const float* key_row = kv_row(key_rows, key, kv_head, kv_heads, dim, scratch.data());
-        float dot = 0;
-        for (int64_t i = 0; i < dim; ++i) dot += query_row[i] * key_row[i];
-        scores[static_cast<size_t>(key)] = dot * scale_f;
-        maximum = std::max(maximum, scores[static_cast<size_t>(key)]);
-      }
-      float total = 0;
-      for (int64_t key = 0; key < visible; ++key) {
-        float& score = scores[static_cast<size_t>(key)];
-        score = std::exp(score - maximum);
-        total += score;
-      }
-      std::fill(accumulator.begin(), accumulator.end(), 0.0f);
-      for (int64_t key = 0; key < visible; ++key) {
-        const float weight = scores[static_cast<size_t>(key)] / total;
-        const float* value_row = kv_row(value_rows, key, kv_head, kv_heads, dim, scratch.data());
-        for (int64_t i = 0; i < dim; ++i)
-          accumulator[static_cast<size_t>(i)] += weight * value_row[i];
-      }
-      std::copy(accumulator.begin(), accumulator.end(),
-                out.data_as<float>() + (index * heads + head) * dim);
-    }
-  });
+  if (out.numel() == 0) return out;
+  const AttentionShape shape{queries, heads,          kv_heads,
+                             dim,     first_position, static_cast<float>(scale)};
+  if (queries >= kBlockedQueries) {
+    attend_by_blocks(shape, q.contiguous(), keys, values, out);
+  } else {
+    attend_by_dot(shape, q.contiguous(), keys.contiguous(), values.contiguous(), out);
+  }
   return out;
 }
 

@@ -31,12 +31,20 @@ values=$(($(tr -cd ',' <<<"$first_row" | wc -c) + 1))
 [ "$values" -eq 512 ] || fail "logits --json row has $values values, the vocabulary is 512"
 echo "ok: logits --json has a row of 512 values per position"
 
+ids=$(seq -s, 3 3 90)  # 30 ids: two chunks of 12 and a dropped remainder
+json=$("$bitnet" perplexity --model "$model" --tokens "$ids" --ctx 12 --json 2>/dev/null)
+case "$json" in
+  '{"perplexity": '[0-9]*', "chunks": 2, "context": 12, "scored_tokens": 10, '*) ;;
+  *) fail "perplexity --json printed '$json'" ;;
+esac
+echo "ok: perplexity --json scores the second half of two chunks"
+
 expect_refusal() {
   local needle=$1
   shift
   local output
   if output=$("$bitnet" "$@" 2>&1); then fail "'$*' succeeded; expected: $needle"; fi
-  grep -qF "$needle" <<<"$output" || fail "'$*' said '$output'; expected: $needle"
+  grep -qF -- "$needle" <<<"$output" || fail "'$*' said '$output'; expected: $needle"
   echo "ok: $needle"
 }
 expect_refusal "'x' is not a token id" logits --model "$model" --tokens 1,x
@@ -44,4 +52,6 @@ expect_refusal "has no tokenizer" generate --model "$model" --prompt hello
 expect_refusal "id 512 at position 1 is outside" logits --model "$model" --tokens 1,512
 expect_refusal "packed/config.json" logits --model "$model/config.json" --tokens 1
 expect_refusal "temperature must be >= 0" generate --model "$model" --prompt-ids 1 --temp -1
+expect_refusal "--chat needs the prompt as text" generate --model "$model" --prompt-ids 1 --chat
+expect_refusal "fewer than two chunks" perplexity --model "$model" --tokens 1,2,3 --ctx 4
 echo PASS

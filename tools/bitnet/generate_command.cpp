@@ -1,7 +1,7 @@
 // `bitnet generate`: text (or ids) from a model, streamed as it is produced, then the prompt and
 // decode rates on standard error.
+#include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,14 +30,22 @@ struct GenerateCommandOptions {
   std::vector<std::string> stops;
   SamplingOptions sampling;
   std::string ffn_activation;
+  bool chat = false;
+  bool no_chat_template = false;
+  std::string system;
+  bool verbose = false;
 };
 
-std::optional<Tokenizer> find_tokenizer(const GenerateCommandOptions& options) {
-  if (!options.tokenizer.empty()) return Tokenizer::from_hugging_face(options.tokenizer);
-  const std::filesystem::path candidate = std::filesystem::path(options.model) / "tokenizer.json";
-  if (std::filesystem::is_regular_file(candidate))
-    return Tokenizer::from_hugging_face(options.model);
-  return std::nullopt;
+// The prompt's ids: given as ids, the text as it is, or (--chat) the text as a user turn in the
+// model's chat format, after an optional system turn.
+std::vector<int32_t> prompt_ids(const GenerateCommandOptions& options,
+                                const std::optional<Tokenizer>& tokenizer) {
+  if (options.prompt.empty()) return parse_id_list(options.prompt_ids, "--prompt-ids");
+  if (!options.chat || options.no_chat_template) return tokenizer->encode(options.prompt);
+  std::vector<ChatMessage> messages;
+  if (!options.system.empty()) messages.push_back({"system", options.system});
+  messages.push_back({"user", options.prompt});
+  return tokenizer->encode_chat(messages, true);
 }
 
 int run_generate(const GenerateCommandOptions& options) {
@@ -45,22 +53,25 @@ int run_generate(const GenerateCommandOptions& options) {
     throw Error(ErrorKind::kInvalidArgument,
                 "give exactly one of --prompt TEXT or --prompt-ids LIST");
   }
+  const auto load_start = std::chrono::steady_clock::now();
   const Model model = Model::load(options.model, load_options(options.ffn_activation));
-  const std::optional<Tokenizer> tokenizer = find_tokenizer(options);
+  if (options.verbose) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - load_start;
+    fmt::print(stderr, "loaded {} in {:.2f} s; peak resident memory {:.0f} MB\n", options.model,
+               took.count(), peak_resident_megabytes());
+  }
+  if (options.chat && options.prompt.empty()) {
+    throw Error(ErrorKind::kInvalidArgument, "--chat needs the prompt as text (--prompt)");
+  }
+  const std::optional<Tokenizer> tokenizer = find_tokenizer(options.model, options.tokenizer);
   if (!options.prompt.empty() && !tokenizer) {
     throw Error(ErrorKind::kInvalidArgument,
-                fmt::format("{} has no tokenizer (tokenizer.json): give --tokenizer PATH, or the "
-                            "prompt as ids with --prompt-ids",
+                fmt::format("{} has no tokenizer (tokenizer.json or GGUF tokenizer metadata): "
+                            "give --tokenizer PATH, or the prompt as ids with --prompt-ids",
                             options.model));
   }
-  if (tokenizer && tokenizer->vocab_size() > model.config().vocab_size) {
-    throw Error(ErrorKind::kInvalidArgument,
-                fmt::format("the tokenizer has {} ids but the model's embedding only {}",
-                            tokenizer->vocab_size(), model.config().vocab_size));
-  }
-  const std::vector<int32_t> prompt = options.prompt.empty()
-                                          ? parse_id_list(options.prompt_ids, "--prompt-ids")
-                                          : tokenizer->encode(options.prompt);
+  if (tokenizer) check_tokenizer_fits(*tokenizer, model);
+  const std::vector<int32_t> prompt = prompt_ids(options, tokenizer);
   GenerateOptions generate_options;
   generate_options.max_new_tokens = options.tokens;
   generate_options.sampling = options.sampling;
@@ -101,6 +112,10 @@ int run_generate(const GenerateCommandOptions& options) {
              stats.decode_seconds,
              rate(std::max<int64_t>(0, stats.generated_tokens - 1), stats.decode_seconds),
              stop_reason_name(stats.stop_reason));
+  if (options.verbose) {
+    fmt::print(stderr, "peak resident memory {:.0f} MB (model, cache of {} positions, buffers)\n",
+               peak_resident_megabytes(), session.context());
+  }
   return 0;
 }
 
@@ -117,6 +132,14 @@ Command add_generate_command(CLI::App& parent) {
                       "A tokenizer.json or its folder (default: the model folder's)");
   command->add_option("--prompt", options->prompt, "The prompt text");
   command->add_option("--prompt-ids", options->prompt_ids, "The prompt as token ids: 1,2,3");
+  command->add_flag("--chat", options->chat,
+                    "Send the prompt as a user turn in the model's chat format");
+  command->add_option("--system", options->system, "With --chat: a system turn before the prompt");
+  command->add_flag("--no-chat-template", options->no_chat_template,
+                    "With --chat: send the prompt as plain text (for a model whose chat template "
+                    "is not recognised)");
+  command->add_flag("-v,--verbose", options->verbose,
+                    "Also print the load time and the peak resident memory");
   command->add_option("-n,--tokens", options->tokens, "Tokens to generate at most")
       ->capture_default_str();
   command->add_option("--ctx", options->context, "Context positions (default: the model's)");

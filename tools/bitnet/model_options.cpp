@@ -1,6 +1,13 @@
 #include "model_options.h"
 
+#include <sys/resource.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
 #include "bitnet/error.h"
+#include "bitnet/io.h"
 
 namespace bitnet::cli {
 
@@ -22,6 +29,34 @@ LoadOptions load_options(const std::string& ffn_activation) {
     }
   }
   return options;
+}
+
+std::optional<Tokenizer> find_tokenizer(const std::string& model_path,
+                                        const std::string& tokenizer_path) {
+  if (!tokenizer_path.empty()) return Tokenizer::from_hugging_face(tokenizer_path);
+  const std::filesystem::path model(model_path);
+  if (std::filesystem::is_directory(model)) {
+    if (std::filesystem::is_regular_file(model / "tokenizer.json"))
+      return Tokenizer::from_hugging_face(model_path);
+    return std::nullopt;
+  }
+  const GgufFile file = GgufFile::open(model_path);
+  if (!file.contains("tokenizer.ggml.model")) return std::nullopt;
+  return Tokenizer::from_gguf(file);
+}
+
+void check_tokenizer_fits(const Tokenizer& tokenizer, const Model& model) {
+  if (tokenizer.vocab_size() > model.config().vocab_size) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("the tokenizer has {} ids but the model's embedding only {}",
+                            tokenizer.vocab_size(), model.config().vocab_size));
+  }
+}
+
+double peak_resident_megabytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // kilobytes on Linux
 }
 
 }  // namespace bitnet::cli

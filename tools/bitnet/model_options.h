@@ -1,11 +1,13 @@
 // Options shared by the commands that load a model.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "bitnet/model.h"
+#include "bitnet/tokenizer.h"
 
 namespace bitnet::cli {
 
@@ -13,5 +15,17 @@ namespace bitnet::cli {
 void add_ffn_activation_option(CLI::App& command, std::string& name);
 // LoadOptions from the --ffn-act value (empty: the model's own activation).
 [[nodiscard]] LoadOptions load_options(const std::string& ffn_activation);
+
+// The tokenizer for a model: `tokenizer_path` when given (a tokenizer.json or its folder), else
+// the model's own: the tokenizer.json of a Hugging Face folder, or the tokenizer metadata of a
+// GGUF file. Nothing when the model has none.
+[[nodiscard]] std::optional<Tokenizer> find_tokenizer(const std::string& model_path,
+                                                      const std::string& tokenizer_path);
+
+// The process's peak resident set so far (getrusage's ru_maxrss), in MB.
+[[nodiscard]] double peak_resident_megabytes();
+
+// Checks that every id of `tokenizer` has a row in the embedding of `model`.
+void check_tokenizer_fits(const Tokenizer& tokenizer, const Model& model);
 
 }  // namespace bitnet::cli
