@@ -18,9 +18,10 @@ runs=(
   "linalg:1000x8x8"
   "io:repack"
   "tokenizer:encode_llama3_256kb"
+  "model:small"
 )
-# The tokenizer suite's external rows (node and npm packages) must run here: a missing one is an
-# error, not a skipped row.
+# The external rows of the tokenizer and model suites (node and npm packages) must run here: a
+# missing one is an error, not a skipped row.
 export BITNET_REQUIRE_PEERS=1
 for run in "${runs[@]}"; do
   suite=${run%%:*}

@@ -243,6 +243,29 @@ TEST_P(SimdKernelTest, DotMatchesTheReference) {
   }
 }
 
+TEST_P(SimdKernelTest, HalfPrecisionDotMatchesTheReference) {
+  for (const uint64_t seed : testing::test_seeds()) {
+    for (const int64_t n : lengths()) {
+      const std::vector<float> a = random_input(n, seed, -2, 2, false);
+      const std::vector<float> b = random_input(n, seed + 1, -2, 2, false);
+      std::vector<uint16_t> f16(a.size());
+      std::vector<uint16_t> bf16(a.size());
+      scalar().f32_to_f16(a.data(), f16.data(), static_cast<int64_t>(a.size()));
+      scalar().f32_to_bf16(a.data(), bf16.data(), static_cast<int64_t>(a.size()));
+      double magnitude = 0;
+      for (int64_t i = 1; i <= n; ++i)
+        magnitude += std::fabs(a[static_cast<size_t>(i)] * b[static_cast<size_t>(i)]);
+      // Offset by one element: unaligned rows, as a weight row of odd width is.
+      ASSERT_NEAR(simd().dot_f16(f16.data() + 1, b.data() + 1, n),
+                  scalar().dot_f16(f16.data() + 1, b.data() + 1, n), 4e-7 * magnitude + 1e-30)
+          << "f16 n=" << n << " " << testing::seed_trace(seed);
+      ASSERT_NEAR(simd().dot_bf16(bf16.data() + 1, b.data() + 1, n),
+                  scalar().dot_bf16(bf16.data() + 1, b.data() + 1, n), 4e-7 * magnitude + 1e-30)
+          << "bf16 n=" << n << " " << testing::seed_trace(seed);
+    }
+  }
+}
+
 TEST_P(SimdKernelTest, SoftmaxAndLogSoftmaxMatchTheReference) {
   for (const uint64_t seed : testing::test_seeds()) {
     for (const int64_t n : lengths()) {

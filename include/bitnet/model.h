@@ -82,6 +82,12 @@ struct LoadOptions {
   // Replaces the FFN activation the model states (config.json's hidden_act, the GGUF activation
   // key) or its GGUF architecture implies.
   std::optional<FfnActivation> ffn_activation;
+  // Keep the float tensors (embedding, head, norms) as views of the file's memory mapping: less
+  // memory, pages shared with the page cache. Off by default: they are copied into the process's
+  // own memory, because on machines whose reclaim daemon evicts mapped pages during long runs,
+  // decoding slows down as the head is read back from the page cache. (Ternary projections are
+  // repacked into the process's memory either way.)
+  bool map_weights = false;
 };
 
 class Model {

@@ -43,6 +43,10 @@ struct CpuKernels {
   double (*sum)(const float* in, int64_t n) = nullptr;
   float (*max)(const float* in, int64_t n) = nullptr;
   float (*dot)(const float* a, const float* b, int64_t n) = nullptr;
+  // The same with `a` in half precision (f16 or bf16 bits), widened as it is read: a weight row
+  // streamed from memory at 2 bytes an element, never written out in f32.
+  float (*dot_f16)(const uint16_t* a, const float* b, int64_t n) = nullptr;
+  float (*dot_bf16)(const uint16_t* a, const float* b, int64_t n) = nullptr;
 
   // One row: softmax and log_softmax (max-subtracted), rms_norm with optional weight (nullable;
   // squares summed in f64, so no overflow below FLT_MAX). out may equal in.

@@ -6,8 +6,26 @@
 #include "model/model_loaders.h"
 
 namespace bitnet {
+namespace {
 
-Model Model::load(const std::string& path, const LoadOptions& options) {
+// The model with its float tensors copied out of the file's mapping (a tied head stays the
+// embedding itself); the ternary projections are shared, already in the process's memory.
+Model in_process_memory(const Model& model) {
+  ModelWeights weights = model.weights();
+  const bool tied = weights.head.data() == weights.embedding.data();
+  weights.embedding = weights.embedding.clone();
+  weights.head = tied ? weights.embedding : weights.head.clone();
+  weights.final_norm = weights.final_norm.clone();
+  for (LayerWeights& layer : weights.layers) {
+    for (Tensor* norm : {&layer.input_norm, &layer.attention_sub_norm, &layer.post_attention_norm,
+                         &layer.ffn_sub_norm}) {
+      *norm = norm->clone();
+    }
+  }
+  return Model::from_weights(model.config(), std::move(weights));
+}
+
+Model load_from(const std::string& path, const LoadOptions& options) {
   std::error_code error;
   const std::filesystem::file_status status = std::filesystem::status(path, error);
   if (std::filesystem::is_directory(status)) return load_hugging_face_folder(path, options);
@@ -15,6 +33,13 @@ Model Model::load(const std::string& path, const LoadOptions& options) {
   raise(ErrorKind::kIo,
         "model: {} is neither a Hugging Face model folder (with config.json) nor a GGUF file",
         path);
+}
+
+}  // namespace
+
+Model Model::load(const std::string& path, const LoadOptions& options) {
+  Model model = load_from(path, options);
+  return options.map_weights ? model : in_process_memory(model);
 }
 
 }  // namespace bitnet

@@ -1,9 +1,9 @@
 // linear(): x * weight^T with the weight kept in its own dtype. A language model's output head is
 // its largest float tensor (2B4T: 128256 x 2560, 0.66 GB in f16), read whole for every decoded
 // token; widening it to f32 once at load would double that traffic, and matmul's promotion would
-// widen it on every call. Here each weight row is widened into a buffer the size of one row and
-// used for every token at once (few tokens: the SIMD dot), or blocks of rows are widened for BLAS
-// (many tokens: the product is compute-bound and the widening is a small part of it).
+// widen it on every call. Here each weight row is widened in registers as the SIMD dot reads it
+// (few tokens), or blocks of rows are widened for BLAS (many tokens: the product is compute-bound
+// and the widening is a small part of it).
 #include <algorithm>
 #include <vector>
 
@@ -32,16 +32,17 @@ void widen(const void* row, DType dtype, int64_t count, float* out) {
   }
 }
 
-// out [tokens, rows] = x [tokens, k] * weight [rows, k]^T, each row widened once.
+// out [tokens, rows] = x [tokens, k] * weight [rows, k]^T by the half-precision dot kernel, which
+// widens the row as it reads it; the row stays in L1 across the tokens.
 void dot_rows(const float* x, int64_t tokens, const char* weight, int64_t row_bytes, DType dtype,
               int64_t rows, int64_t k, float* out) {
+  const cpu::CpuKernels& kernels = cpu::kernels();
+  const auto dot = dtype == DType::kF16 ? kernels.dot_f16 : kernels.dot_bf16;
   parallel_for(0, rows, kRowGrain, [&](int64_t begin, int64_t end) {
-    const auto dot = cpu::kernels().dot;
-    std::vector<float> wide(static_cast<size_t>(k));
     for (int64_t row = begin; row < end; ++row) {
-      widen(weight + row * row_bytes, dtype, k, wide.data());
+      const auto* bits = reinterpret_cast<const uint16_t*>(weight + row * row_bytes);
       for (int64_t token = 0; token < tokens; ++token) {
-        out[token * rows + row] = dot(wide.data(), x + token * k, k);
+        out[token * rows + row] = dot(bits, x + token * k, k);
       }
     }
   });

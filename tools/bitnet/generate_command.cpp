@@ -34,6 +34,7 @@ struct GenerateCommandOptions {
   bool no_chat_template = false;
   std::string system;
   bool verbose = false;
+  bool map_weights = false;
 };
 
 // The prompt's ids: given as ids, the text as it is, or (--chat) the text as a user turn in the
@@ -54,7 +55,8 @@ int run_generate(const GenerateCommandOptions& options) {
                 "give exactly one of --prompt TEXT or --prompt-ids LIST");
   }
   const auto load_start = std::chrono::steady_clock::now();
-  const Model model = Model::load(options.model, load_options(options.ffn_activation));
+  const Model model =
+      Model::load(options.model, load_options(options.ffn_activation, options.map_weights));
   if (options.verbose) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - load_start;
     fmt::print(stderr, "loaded {} in {:.2f} s; peak resident memory {:.0f} MB\n", options.model,
@@ -138,6 +140,9 @@ Command add_generate_command(CLI::App& parent) {
   command->add_flag("--no-chat-template", options->no_chat_template,
                     "With --chat: send the prompt as plain text (for a model whose chat template "
                     "is not recognised)");
+  command->add_flag("--mmap", options->map_weights,
+                    "Read the float weights through the file's mapping instead of copying them "
+                    "into memory");
   command->add_flag("-v,--verbose", options->verbose,
                     "Also print the load time and the peak resident memory");
   command->add_option("-n,--tokens", options->tokens, "Tokens to generate at most")

@@ -19,8 +19,9 @@ void add_ffn_activation_option(CLI::App& command, std::string& name) {
       ->check(CLI::IsMember({"relu2", "silu"}));
 }
 
-LoadOptions load_options(const std::string& ffn_activation) {
+LoadOptions load_options(const std::string& ffn_activation, bool map_weights) {
   LoadOptions options;
+  options.map_weights = map_weights;
   if (!ffn_activation.empty()) {
     options.ffn_activation = ffn_activation_from_name(ffn_activation);
     if (!options.ffn_activation) {

@@ -13,8 +13,8 @@ namespace bitnet::cli {
 
 // Adds --ffn-act relu2|silu to `command`, stored in `name`.
 void add_ffn_activation_option(CLI::App& command, std::string& name);
-// LoadOptions from the --ffn-act value (empty: the model's own activation).
-[[nodiscard]] LoadOptions load_options(const std::string& ffn_activation);
+// LoadOptions from the --ffn-act value (empty: the model's own activation) and --mmap.
+[[nodiscard]] LoadOptions load_options(const std::string& ffn_activation, bool map_weights = false);
 
 // The tokenizer for a model: `tokenizer_path` when given (a tokenizer.json or its folder), else
 // the model's own: the tokenizer.json of a Hugging Face folder, or the tokenizer metadata of a

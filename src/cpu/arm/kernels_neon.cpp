@@ -1,6 +1,7 @@
 // The NEON level (AArch64 Advanced SIMD, part of the base architecture).
 #define BITNET_SIMD_NEON 1
 
+#include "bitnet/half.h"
 #include "cpu/activation_constants.h"
 #include "cpu/kernels.h"
 #include "cpu/simd/sleef_adapter.h"
@@ -63,6 +64,20 @@ void bf16_to_f32_kernel(const uint16_t* in, float* out, int64_t n) {
   }
 }
 
+struct F16Lanes {
+  static float32x4_t load(const uint16_t* p) {
+    return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)));
+  }
+  static float scalar(uint16_t bits) { return f16_bits_to_float(bits); }
+};
+
+struct BF16Lanes {
+  static float32x4_t load(const uint16_t* p) {
+    return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(p), 16));
+  }
+  static float scalar(uint16_t bits) { return bf16_bits_to_float(bits); }
+};
+
 }  // namespace bitnet::cpu::neon
 
 namespace bitnet::cpu {
@@ -73,6 +88,8 @@ void fill_neon_kernels(CpuKernels& table) {
   table.f16_to_f32 = neon::f16_to_f32_kernel;
   table.f32_to_bf16 = neon::f32_to_bf16_kernel;
   table.bf16_to_f32 = neon::bf16_to_f32_kernel;
+  table.dot_f16 = neon::half_dot_kernel<neon::F16Lanes>;
+  table.dot_bf16 = neon::half_dot_kernel<neon::BF16Lanes>;
 }
 
 }  // namespace bitnet::cpu

@@ -50,6 +50,18 @@ float dot(const float* a, const float* b, int64_t n) {
   return static_cast<float>(total);
 }
 
+float dot_f16(const uint16_t* a, const float* b, int64_t n) {
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) total += static_cast<double>(f16_bits_to_float(a[i])) * b[i];
+  return static_cast<float>(total);
+}
+
+float dot_bf16(const uint16_t* a, const float* b, int64_t n) {
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) total += static_cast<double>(bf16_bits_to_float(a[i])) * b[i];
+  return static_cast<float>(total);
+}
+
 void softmax(const float* in, float* out, int64_t n) {
   const float row_max = max(in, n);
   double total = 0;
@@ -126,6 +138,8 @@ void fill_scalar_kernels(CpuKernels& table) {
   table.sum = sum;
   table.max = max;
   table.dot = dot;
+  table.dot_f16 = dot_f16;
+  table.dot_bf16 = dot_bf16;
   table.softmax = softmax;
   table.log_softmax = log_softmax;
   table.rms_norm = rms_norm;

@@ -1,6 +1,7 @@
 // The AVX2 level (AVX2 + FMA + F16C; compiled with those flags alone in this translation unit).
 #define BITNET_SIMD_AVX2 1
 
+#include "bitnet/half.h"
 #include "cpu/activation_constants.h"
 #include "cpu/kernels.h"
 #include "cpu/simd/sleef_adapter.h"
@@ -80,6 +81,22 @@ void bf16_to_f32_kernel(const uint16_t* in, float* out, int64_t n) {
   }
 }
 
+struct F16Lanes {
+  static __m256 load(const uint16_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static float scalar(uint16_t bits) { return f16_bits_to_float(bits); }
+};
+
+struct BF16Lanes {
+  static __m256 load(const uint16_t* p) {
+    const __m256i wide =
+        _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+  }
+  static float scalar(uint16_t bits) { return bf16_bits_to_float(bits); }
+};
+
 }  // namespace bitnet::cpu::avx2
 
 namespace bitnet::cpu {
@@ -90,6 +107,8 @@ void fill_avx2_kernels(CpuKernels& table) {
   table.f16_to_f32 = avx2::f16_to_f32_kernel;
   table.f32_to_bf16 = avx2::f32_to_bf16_kernel;
   table.bf16_to_f32 = avx2::bf16_to_f32_kernel;
+  table.dot_f16 = avx2::half_dot_kernel<avx2::F16Lanes>;
+  table.dot_bf16 = avx2::half_dot_kernel<avx2::BF16Lanes>;
 }
 
 }  // namespace bitnet::cpu

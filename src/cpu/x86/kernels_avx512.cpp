@@ -1,6 +1,7 @@
 // The AVX-512 level (F, BW, VL; compiled with those flags alone in this translation unit).
 #define BITNET_SIMD_AVX512 1
 
+#include "bitnet/half.h"
 #include "cpu/activation_constants.h"
 #include "cpu/kernels.h"
 #include "cpu/simd/sleef_adapter.h"
@@ -82,6 +83,22 @@ void bf16_to_f32_kernel(const uint16_t* in, float* out, int64_t n) {
   }
 }
 
+struct F16Lanes {
+  static __m512 load(const uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static float scalar(uint16_t bits) { return f16_bits_to_float(bits); }
+};
+
+struct BF16Lanes {
+  static __m512 load(const uint16_t* p) {
+    const __m512i wide =
+        _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
+  }
+  static float scalar(uint16_t bits) { return bf16_bits_to_float(bits); }
+};
+
 }  // namespace bitnet::cpu::avx512
 
 namespace bitnet::cpu {
@@ -92,6 +109,8 @@ void fill_avx512_kernels(CpuKernels& table) {
   table.f16_to_f32 = avx512::f16_to_f32_kernel;
   table.f32_to_bf16 = avx512::f32_to_bf16_kernel;
   table.bf16_to_f32 = avx512::bf16_to_f32_kernel;
+  table.dot_f16 = avx512::half_dot_kernel<avx512::F16Lanes>;
+  table.dot_bf16 = avx512::half_dot_kernel<avx512::BF16Lanes>;
 }
 
 }  // namespace bitnet::cpu

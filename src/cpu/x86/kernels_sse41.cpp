@@ -2,6 +2,7 @@
 // on the scalar kernels: F16C arrived with AVX.
 #define BITNET_SIMD_SSE41 1
 
+#include "bitnet/half.h"
 #include "cpu/activation_constants.h"
 #include "cpu/kernels.h"
 #include "cpu/simd/sleef_adapter.h"
@@ -50,6 +51,14 @@ void bf16_to_f32_kernel(const uint16_t* in, float* out, int64_t n) {
   }
 }
 
+struct BF16Lanes {
+  static __m128 load(const uint16_t* p) {
+    const __m128i wide = _mm_cvtepu16_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+    return _mm_castsi128_ps(_mm_slli_epi32(wide, 16));
+  }
+  static float scalar(uint16_t bits) { return bf16_bits_to_float(bits); }
+};
+
 }  // namespace bitnet::cpu::sse41
 
 namespace bitnet::cpu {
@@ -58,6 +67,7 @@ void fill_sse41_kernels(CpuKernels& table) {
   sse41::fill_common_kernels(table);
   table.f32_to_bf16 = sse41::f32_to_bf16_kernel;
   table.bf16_to_f32 = sse41::bf16_to_f32_kernel;
+  table.dot_bf16 = sse41::half_dot_kernel<sse41::BF16Lanes>;
 }
 
 }  // namespace bitnet::cpu
