@@ -1,0 +1,73 @@
+// The trained default model (models/tiny-bitnet, made by tools/train_tiny_bitnet.py) against what
+// PyTorch and transformers computed for it (models/tiny-bitnet/reference.json): our tokenizer gives
+// Hugging Face tokenizers' ids for the prompt, our logits equal transformers' within 1e-3 of the
+// largest magnitude, and greedy decoding continues with transformers' tokens.
+#include <cmath>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "bitnet/generate.h"
+#include "bitnet/model.h"
+#include "bitnet/tokenizer.h"
+
+namespace bitnet {
+namespace {
+
+const std::string kModel = std::string(BITNET_TEST_DATA_DIR) + "/../../models/tiny-bitnet";
+
+nlohmann::json reference() {
+  std::ifstream file(kModel + "/reference.json");
+  EXPECT_TRUE(file.good()) << "missing " << kModel << "/reference.json";
+  return nlohmann::json::parse(file);
+}
+
+TEST(TinyModel, TokenizerGivesTheTrainingTokenizersIds) {
+  const nlohmann::json expected = reference();
+  const Tokenizer tokenizer = Tokenizer::from_hugging_face(kModel);
+  EXPECT_EQ(tokenizer.encode(expected.at("prompt").at("text").get<std::string>()),
+            expected.at("prompt").at("ids").get<std::vector<int32_t>>());
+}
+
+TEST(TinyModel, LogitsEqualTransformersWithinAThousandthOfTheLargest) {
+  const nlohmann::json expected = reference();
+  const nlohmann::json& prompt = expected.at("prompt");
+  const auto ids = prompt.at("ids").get<std::vector<int32_t>>();
+  const auto want = prompt.at("logits").get<std::vector<std::vector<double>>>();
+  const Model model = Model::load(kModel);
+  const std::vector<float> got = model.logits(ids).to_vector<float>();
+  const auto vocabulary = static_cast<size_t>(model.config().vocab_size);
+  ASSERT_EQ(got.size(), want.size() * vocabulary);
+  double largest = 0;
+  for (const auto& row : want) {
+    for (const double value : row) largest = std::max(largest, std::abs(value));
+  }
+  for (size_t position = 0; position < want.size(); ++position) {
+    for (size_t id = 0; id < vocabulary; ++id) {
+      ASSERT_NEAR(got[position * vocabulary + id], want[position][id], 1e-3 * largest)
+          << "position " << position << " id " << id;
+    }
+  }
+}
+
+TEST(TinyModel, GreedyDecodingContinuesAsTransformers) {
+  const nlohmann::json expected = reference();
+  const auto prompt = expected.at("prompt").at("ids").get<std::vector<int32_t>>();
+  const auto greedy = expected.at("greedy").at("ids").get<std::vector<int32_t>>();
+  const Model model = Model::load(kModel);
+  Session session(model, 128);
+  GenerateOptions options;
+  options.max_new_tokens = static_cast<int64_t>(greedy.size() - prompt.size());
+  std::vector<int32_t> tokens = prompt;
+  (void)generate(session, prompt, options, [&](int32_t id) {
+    tokens.push_back(id);
+    return true;
+  });
+  EXPECT_EQ(tokens, greedy);
+}
+
+}  // namespace
+}  // namespace bitnet
