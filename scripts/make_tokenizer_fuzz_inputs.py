@@ -116,6 +116,15 @@ def llama2_json():
     }
 
 
+def llama2_metaspace_json():
+    # transformers' non-legacy form: no normalizer, Metaspace with prepend_scheme "first".
+    definition = llama2_json()
+    definition["normalizer"] = None
+    definition["pre_tokenizer"] = {"type": "Metaspace", "replacement": MARKER,
+                                   "prepend_scheme": "first", "split": False}
+    return definition
+
+
 # GGUF value types (the GGUF specification's numbering).
 UINT32, FLOAT32, BOOL, STRING, ARRAY, INT32 = 4, 6, 7, 8, 9, 5
 
@@ -192,6 +201,8 @@ def main():
     write(seeds + "llama3_tiny_with_config.json", dump(llama3_json()) + CONFIG + config + TEXT +
           b"<|begin_of_text|>the thin 123 \xc3\xa9")
     write(seeds + "llama2_tiny.json", dump(llama2_json()) + TEXT + b" ab a<tool>b \xc3\xa9 \xf0\x9f\x98\x80")
+    write(seeds + "llama2_tiny_metaspace.json",
+          dump(llama2_metaspace_json()) + TEXT + b" ab</s>b a<tool> b\xc3\xa9")
     write(seeds + "llama3_tiny.gguf", llama3_gguf() + TEXT + SAMPLE)
     write(seeds + "llama2_tiny.gguf", llama2_gguf() + TEXT + b"ab  ab<s>x\n\xc3\xa9")
     write(seeds + "text.txt", SAMPLE + b"\nfor (int i = 0; i < 10; ++i) { x += i; }  // done\n")

@@ -101,8 +101,9 @@ TEST(FuzzRegressionTest, TokenizerSeedsLoad) {
     }
   }
   std::sort(models.begin(), models.end());
-  EXPECT_EQ(models, (std::vector<std::string>{"llama-spm.gguf", "llama-spm.json", "llama3-bpe.gguf",
-                                              "llama3-bpe.json", "llama3-bpe.json"}));
+  EXPECT_EQ(models,
+            (std::vector<std::string>{"llama-spm.gguf", "llama-spm.json", "llama-spm.json",
+                                      "llama3-bpe.gguf", "llama3-bpe.json", "llama3-bpe.json"}));
 }
 
 }  // namespace

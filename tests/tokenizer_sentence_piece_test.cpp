@@ -115,6 +115,21 @@ struct TinySentencePiece {
   std::vector<Tokenizer> both() const {
     return {TinyBpe::from_writer(gguf()), Tokenizer::from_hugging_face_json(json())};
   }
+
+  // transformers' non-legacy form: no normalizer, a Metaspace pre-tokenizer with `scheme`.
+  std::string metaspace_json(const std::string& scheme, bool split = false,
+                             const std::string& decoder = "") const {
+    std::string text = json(decoder);
+    const size_t begin = text.find("\"normalizer\":");
+    const std::string pre = "\"pre_tokenizer\":null";
+    const size_t end = text.find(pre);
+    text.replace(begin, end + pre.size() - begin,
+                 "\"normalizer\":null,\"pre_tokenizer\":{\"type\":\"Metaspace\",\"replacement\":"
+                 "\"" +
+                     kMarker + "\",\"prepend_scheme\":\"" + scheme +
+                     "\",\"split\":" + (split ? "true" : "false") + "}");
+    return text;
+  }
 };
 
 using Ids = std::vector<int32_t>;
@@ -178,6 +193,65 @@ TEST(TokenizerSentencePiece, EachRunOfTextGetsThePrefix) {
   EXPECT_EQ(tokenizer.encode("a b", {.add_bos = false}),
             (Ids{model.id("a"), model.id(kMarker + "b")}));
   EXPECT_EQ(tokenizer.decode(Ids{model.id(kMarker + "b")}), " b");
+}
+
+TEST(TokenizerSentencePiece, MetaspaceFirstPrefixesOnlyTheStartOfTheText) {
+  const TinySentencePiece model;
+  const Tokenizer tokenizer = Tokenizer::from_hugging_face_json(model.metaspace_json("first"));
+  const EncodeOptions plain{.add_bos = false, .parse_special = true};
+  EXPECT_EQ(tokenizer.encode("a b", plain),
+            (Ids{model.id(kMarker + "a"), model.id(kMarker + "b")}));
+  // A text that starts with a space gets no second '▁' (the legacy form gives two).
+  EXPECT_EQ(tokenizer.encode(" a", plain), (Ids{model.id(kMarker + "a")}));
+  EXPECT_EQ(Tokenizer::from_hugging_face_json(model.json()).encode(" a", plain),
+            (Ids{model.id(kMarker), model.id(kMarker + "a")}));
+  // The run after an added token is not the start of the text.
+  EXPECT_EQ(tokenizer.encode("a</s>b", plain), (Ids{model.id(kMarker + "a"), 2, model.id("b")}));
+  EXPECT_EQ(tokenizer.encode("</s>b", plain), (Ids{2, model.id("b")}));
+  EXPECT_EQ(tokenizer.encode("</s> b", plain), (Ids{2, model.id(kMarker + "b")}));
+  EXPECT_TRUE(tokenizer.strips_leading_space());
+  EXPECT_EQ(tokenizer.decode(tokenizer.encode("a b", plain)), "a b");
+}
+
+TEST(TokenizerSentencePiece, MetaspaceAlwaysAndNever) {
+  const TinySentencePiece model;
+  const EncodeOptions plain{.add_bos = false, .parse_special = true};
+  const Tokenizer always = Tokenizer::from_hugging_face_json(model.metaspace_json("always"));
+  EXPECT_EQ(always.encode("a</s>b", plain),
+            (Ids{model.id(kMarker + "a"), 2, model.id(kMarker + "b")}));
+  EXPECT_EQ(always.encode(" a", plain), (Ids{model.id(kMarker + "a")}));
+  const std::string no_strip =
+      "{\"type\":\"Sequence\",\"decoders\":[{\"type\":\"Replace\",\"pattern\":{\"String\":\"" +
+      kMarker + "\"},\"content\":\" \"},{\"type\":\"ByteFallback\"},{\"type\":\"Fuse\"}]}";
+  const Tokenizer never =
+      Tokenizer::from_hugging_face_json(model.metaspace_json("never", false, no_strip));
+  EXPECT_EQ(never.encode("a b", plain), (Ids{model.id("a"), model.id(kMarker + "b")}));
+  EXPECT_FALSE(never.strips_leading_space());
+  EXPECT_EQ(never.decode(Ids{model.id(kMarker + "b")}), " b");
+}
+
+TEST(TokenizerSentencePiece, MetaspaceRefusals) {
+  const TinySentencePiece model;
+  expect_error_naming(
+      [&] {
+        (void)Tokenizer::from_hugging_face_json(model.metaspace_json("first", true), {}, "m.json");
+      },
+      {"m.json", "Metaspace with split true is not supported"});
+  expect_error_naming(
+      [&] {
+        (void)Tokenizer::from_hugging_face_json(model.metaspace_json("sometimes"), {}, "m.json");
+      },
+      {"m.json", "Metaspace prepend_scheme 'sometimes' is not supported"});
+  // A '▁' put in front needs the decoder's Strip.
+  const std::string no_strip =
+      "{\"type\":\"Sequence\",\"decoders\":[{\"type\":\"Replace\",\"pattern\":{\"String\":\"" +
+      kMarker + "\"},\"content\":\" \"},{\"type\":\"ByteFallback\"},{\"type\":\"Fuse\"}]}";
+  expect_error_naming(
+      [&] {
+        (void)Tokenizer::from_hugging_face_json(model.metaspace_json("first", false, no_strip), {},
+                                                "m.json");
+      },
+      {"m.json", "is not supported with SentencePiece pieces"});
 }
 
 TEST(TokenizerSentencePiece, DecodeDropsThePrefixSpaceOnce) {
@@ -254,8 +328,7 @@ TEST(TokenizerSentencePiece, JsonRefusals) {
         (void)Tokenizer::from_hugging_face_json(model.json("{\"type\":\"ByteLevel\"}"), {},
                                                 "spm.json");
       },
-      {"spm.json",
-       "decoder {\"type\":\"ByteLevel\"} is not supported with the SentencePiece normalizer"});
+      {"spm.json", "decoder {\"type\":\"ByteLevel\"} is not supported with SentencePiece pieces"});
   std::string json = model.json();
   json.replace(json.find("\"pre_tokenizer\":null"), 20,
                "\"pre_tokenizer\":{\"type\":\"Metaspace\"}");

@@ -83,7 +83,9 @@ Tokenizer sentence_piece_from_gguf(const GgufFile& file) {
   // llama.cpp's defaults for SentencePiece models.
   spec.add_bos = file.get_or<bool>("tokenizer.ggml.add_bos_token", true);
   spec.add_eos = file.get_or<bool>("tokenizer.ggml.add_eos_token", false);
-  spec.add_space_prefix = file.get_or<bool>("tokenizer.ggml.add_space_prefix", true);
+  spec.space_prefix = file.get_or<bool>("tokenizer.ggml.add_space_prefix", true)
+                          ? tokenizer_detail::SpacePrefix::kEveryRun
+                          : tokenizer_detail::SpacePrefix::kNone;
   spec.chat_template = read_chat_template(file);
   return Tokenizer(tokenizer_detail::build_sentence_piece(std::move(spec)));
 }

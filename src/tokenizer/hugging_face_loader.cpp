@@ -1,9 +1,12 @@
 // Tokenizer::from_hugging_face: a tokenizer.json (the `tokenizers` library's serialization) whose
-// pipeline is exactly the LLaMA-3 one: no normalizer, Split by the LLaMA-3 pattern then ByteLevel,
-// BPE, ByteLevel decoding. Anything else is refused by name rather than tokenized differently.
+// pipeline is exactly the LLaMA-3 one (no normalizer, Split by the LLaMA-3 pattern then ByteLevel,
+// BPE, ByteLevel decoding) or one of LLaMA-2's two forms (the legacy Prepend/Replace normalizer,
+// or the Metaspace pre-tokenizer; BPE with byte fallback). Anything else is refused by name rather
+// than tokenized differently.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -314,32 +317,54 @@ bool is_sentence_piece_normalizer(const json& normalizer) {
          steps[1].value("content", "") == tokenizer_detail::kSpaceMarker;
 }
 
-// Its decoder: '▁' back to spaces, byte pieces to bytes, and the first space dropped.
-bool is_sentence_piece_decoder(const json& decoder) {
+// Its decoder: '▁' back to spaces, byte pieces to bytes, and (`strip`: where a '▁' was put in
+// front) the first space dropped.
+bool is_sentence_piece_decoder(const json& decoder, bool strip) {
   if (type_of(decoder) != "Sequence") return false;
   const json steps = decoder.value("decoders", json::array());
-  return steps.size() == 4 && type_of(steps[0]) == "Replace" &&
-         steps[0].value("pattern", json()) == json{{"String", tokenizer_detail::kSpaceMarker}} &&
-         steps[0].value("content", "") == " " && type_of(steps[1]) == "ByteFallback" &&
-         type_of(steps[2]) == "Fuse" && type_of(steps[3]) == "Strip" &&
-         steps[3].value("content", "") == " " && steps[3].value("start", 0) == 1 &&
-         steps[3].value("stop", 0) == 0;
+  if (steps.size() != (strip ? 4u : 3u)) return false;
+  const bool replaces =
+      type_of(steps[0]) == "Replace" &&
+      steps[0].value("pattern", json()) == json{{"String", tokenizer_detail::kSpaceMarker}} &&
+      steps[0].value("content", "") == " " && type_of(steps[1]) == "ByteFallback" &&
+      type_of(steps[2]) == "Fuse";
+  return replaces &&
+         (!strip || (type_of(steps[3]) == "Strip" && steps[3].value("content", "") == " " &&
+                     steps[3].value("start", 0) == 1 && steps[3].value("stop", 0) == 0));
 }
 
-Tokenizer sentence_piece_from_json(const json& root, std::string_view config_json,
-                                   const std::string& name) {
-  const json pre = root.value("pre_tokenizer", json());
-  if (!pre.is_null()) {
-    raise(ErrorKind::kUnsupported,
-          "{}: pre-tokenizer '{}' is not supported after the SentencePiece normalizer (supported: "
-          "none)",
-          name, type_of(pre));
+// The Metaspace pre-tokenizer of transformers' non-legacy LLaMA conversion (no normalizer):
+// spaces to '▁' and a '▁' in front by its prepend_scheme. Null when `pre` is not one.
+std::optional<tokenizer_detail::SpacePrefix> metaspace_prefix(const json& pre,
+                                                              const std::string& name) {
+  if (type_of(pre) != "Metaspace") return std::nullopt;
+  if (pre.value("replacement", "") != tokenizer_detail::kSpaceMarker) {
+    raise(ErrorKind::kUnsupported, "{}: a Metaspace replacement other than '▁' is not supported",
+          name);
   }
-  const json decoder = root.value("decoder", json());
-  if (!is_sentence_piece_decoder(decoder)) {
+  if (pre.value("split", true)) {
     raise(ErrorKind::kUnsupported,
-          "{}: decoder {} is not supported with the SentencePiece normalizer (supported: Replace "
-          "'▁', ByteFallback, Fuse, Strip)",
+          "{}: Metaspace with split true is not supported (supported: split false, as "
+          "transformers converts LLaMA tokenizers)",
+          name);
+  }
+  const std::string scheme = pre.value("prepend_scheme", "always");
+  if (scheme == "first") return tokenizer_detail::SpacePrefix::kFirstRunUnlessSpace;
+  if (scheme == "always") return tokenizer_detail::SpacePrefix::kEveryRunUnlessSpace;
+  if (scheme == "never") return tokenizer_detail::SpacePrefix::kNone;
+  raise(ErrorKind::kUnsupported, "{}: Metaspace prepend_scheme '{}' is not supported", name,
+        scheme);
+}
+
+// `space_prefix`: from the legacy normalizer or the Metaspace pre-tokenizer.
+Tokenizer sentence_piece_from_json(const json& root, std::string_view config_json,
+                                   const std::string& name,
+                                   tokenizer_detail::SpacePrefix space_prefix) {
+  const json decoder = root.value("decoder", json());
+  if (!is_sentence_piece_decoder(decoder, space_prefix != tokenizer_detail::SpacePrefix::kNone)) {
+    raise(ErrorKind::kUnsupported,
+          "{}: decoder {} is not supported with SentencePiece pieces (supported: Replace '▁', "
+          "ByteFallback, Fuse, and Strip of one leading space where a '▁' is put in front)",
           name, decoder.dump());
   }
   const json& model = root["model"];
@@ -353,6 +378,7 @@ Tokenizer sentence_piece_from_json(const json& root, std::string_view config_jso
   }
   tokenizer_detail::SentencePieceSpec spec;
   spec.source = name;
+  spec.space_prefix = space_prefix;
   read_tokens(root, name, spec);
   read_merges(model["merges"], name, spec);
   if (spec.merges.empty()) raise(ErrorKind::kInvalidArgument, "{}: the model has no merges", name);
@@ -374,15 +400,28 @@ Tokenizer tokenizer_from_json(std::string_view tokenizer_json, std::string_view 
     raise(ErrorKind::kInvalidArgument, "{}: not a tokenizer.json object", name);
   check_model(root.value("model", json()), name);
   const json normalizer = root.value("normalizer", json());
-  if (is_sentence_piece_normalizer(normalizer))
-    return sentence_piece_from_json(root, config_json, name);
+  const json pre = root.value("pre_tokenizer", json());
+  if (is_sentence_piece_normalizer(normalizer)) {
+    if (!pre.is_null()) {
+      raise(ErrorKind::kUnsupported,
+            "{}: pre-tokenizer '{}' is not supported after the SentencePiece normalizer "
+            "(supported: none)",
+            name, type_of(pre));
+    }
+    return sentence_piece_from_json(root, config_json, name,
+                                    tokenizer_detail::SpacePrefix::kEveryRun);
+  }
+  if (normalizer.is_null()) {
+    if (const auto prefix = metaspace_prefix(pre, name))
+      return sentence_piece_from_json(root, config_json, name, *prefix);
+  }
   if (!normalizer.is_null()) {
     raise(ErrorKind::kUnsupported,
           "{}: normalizer '{}' is not supported (supported: none, or LLaMA-2's Prepend and Replace "
           "of '▁')",
           name, type_of(normalizer));
   }
-  check_pre_tokenizer(root.value("pre_tokenizer", json()), name);
+  check_pre_tokenizer(pre, name);
   const json decoder = root.value("decoder", json());
   if (type_of(decoder) != "ByteLevel") {
     raise(ErrorKind::kUnsupported, "{}: decoder '{}' is not supported (supported: ByteLevel)", name,

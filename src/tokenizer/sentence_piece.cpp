@@ -34,7 +34,22 @@ struct LowerBigram {
   }
 };
 
-// Spaces as '▁', and one '▁' in front when the model asks for it.
+// Whether a run gets a '▁' in front.
+bool takes_prefix(SpacePrefix rule, std::string_view text, bool first_run) {
+  switch (rule) {
+    case SpacePrefix::kNone:
+      return false;
+    case SpacePrefix::kEveryRun:
+      return true;
+    case SpacePrefix::kEveryRunUnlessSpace:
+      return !text.starts_with(' ');
+    case SpacePrefix::kFirstRunUnlessSpace:
+      return first_run && !text.starts_with(' ');
+  }
+  return false;
+}
+
+// Spaces as '▁', and one '▁' in front when `prefix`.
 std::string normalize(std::string_view text, bool prefix) {
   std::string normalized;
   normalized.reserve(text.size() + text.size() / 4 + 3);
@@ -77,25 +92,25 @@ size_t word_length(std::string_view text) {
 }  // namespace
 
 SentencePieceModel::SentencePieceModel(StringMap<int32_t> pieces, std::vector<float> scores,
-                                       std::array<int32_t, 256> byte_ids, bool add_space_prefix)
+                                       std::array<int32_t, 256> byte_ids, SpacePrefix space_prefix)
     : pieces_(std::move(pieces)),
       scores_(std::move(scores)),
       byte_ids_(byte_ids),
-      add_space_prefix_(add_space_prefix),
+      space_prefix_(space_prefix),
       words_merge_independently_(!has_inner_space_marker(pieces_)) {}
 
 SentencePieceModel::SentencePieceModel(StringMap<int32_t> pieces, BytePairMerger merger,
-                                       std::array<int32_t, 256> byte_ids, bool add_space_prefix)
+                                       std::array<int32_t, 256> byte_ids, SpacePrefix space_prefix)
     : pieces_(std::move(pieces)),
       merger_(std::move(merger)),
       byte_ids_(byte_ids),
-      add_space_prefix_(add_space_prefix),
+      space_prefix_(space_prefix),
       words_merge_independently_(!has_inner_space_marker(pieces_)) {}
 
-void SentencePieceModel::encode(std::string_view text, std::vector<int32_t>& out,
+void SentencePieceModel::encode(std::string_view text, bool first_run, std::vector<int32_t>& out,
                                 WordCache& cache) const {
   if (text.empty()) return;
-  const std::string normalized = normalize(text, add_space_prefix_);
+  const std::string normalized = normalize(text, takes_prefix(space_prefix_, text, first_run));
   if (!words_merge_independently_) {
     merge(normalized, out);
     return;

@@ -112,7 +112,7 @@ std::shared_ptr<const TokenizerData> build_sentence_piece(SentencePieceSpec spec
 
   if (by_score) {
     data->sentence_piece.emplace(std::move(pieces), std::move(spec.scores), byte_ids,
-                                 spec.add_space_prefix);
+                                 spec.space_prefix);
   } else {
     std::unordered_map<uint64_t, Merge> merges;
     merges.reserve(spec.merges.size());
@@ -133,7 +133,7 @@ std::shared_ptr<const TokenizerData> build_sentence_piece(SentencePieceSpec spec
       merges[BytePairMerger::pair_key(left_id, right_id)] = {static_cast<int32_t>(rank), result};
     }
     data->sentence_piece.emplace(std::move(pieces), BytePairMerger({}, std::move(merges)), byte_ids,
-                                 spec.add_space_prefix);
+                                 spec.space_prefix);
   }
   data->added_tokens = AddedTokenMatcher(std::move(added));
   data->bos = spec.bos;

@@ -57,9 +57,9 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, const EncodeOption
     if (segment.id >= 0) {
       ids.push_back(segment.id);
     } else if (data.sentence_piece) {
-      // Each run of text gets its own '▁' prefix, after a special token too, as Hugging Face's
-      // per-segment normalizer and llama.cpp do.
-      data.sentence_piece->encode(segment.text, ids, data.cache);
+      // Whether the run starts the text decides its '▁' prefix under Metaspace's "first".
+      const bool first_run = segment.text.data() == text.data();
+      data.sentence_piece->encode(segment.text, first_run, ids, data.cache);
     } else {
       pieces.clear();
       data.pre_tokenizer->split(segment.text, pieces);
@@ -97,7 +97,7 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, const DecodeOptions&
 }
 
 bool Tokenizer::strips_leading_space() const noexcept {
-  return data_->sentence_piece && data_->sentence_piece->add_space_prefix();
+  return data_->sentence_piece && data_->sentence_piece->adds_space_prefix();
 }
 
 int32_t Tokenizer::vocab_size() const noexcept {

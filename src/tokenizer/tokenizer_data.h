@@ -73,7 +73,7 @@ struct SentencePieceSpec : VocabularySpec {
   SentencePieceSpec() { add_bos = true; }
   std::vector<float> scores;  // by id
   std::optional<int32_t> unknown;
-  bool add_space_prefix = true;
+  SpacePrefix space_prefix = SpacePrefix::kEveryRun;
 };
 
 // Checks `spec` (scores or merges for every piece they name, a byte token for each byte or an

@@ -7,7 +7,7 @@
 //                                             sees them (0x80 for surrogates)
 //   tokenizer_interop gguf-write JSON OUT     a GGUF file (no tensors) holding the typed metadata
 //                                             listed in JSON ([{key, type, value}])
-//   tokenizer_interop check TOKENIZER_DIR GGUF CORPUS EXPECTED
+//   tokenizer_interop check TOKENIZER_DIR GGUF CORPUS EXPECTED   (GGUF '-': none)
 //                                             loads the tokenizer from TOKENIZER_DIR/tokenizer.json
 //                                             and from GGUF; both must encode every corpus entry
 //                                             to the ids the oracles agreed on, decode the
@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -199,11 +200,15 @@ void check_tokenizer(const Tokenizer& tokenizer, const std::string& source, cons
       fail(tally, "{}: with add_bos the ids are not bos followed by the same ids", what);
     }
     if (tokenizer_detail::is_valid_utf8(bytes)) {
+      // A lossy form gives the oracle's decode(encode(x)), which drops a leading space.
+      const std::string text = expected.contains("round_trip")
+                                   ? expected["round_trip"].at(index).get<std::string>()
+                                   : bytes;
       const std::string decoded = tokenizer.decode(ours);
-      if (decoded != bytes)
-        fail(tally, "{}: decode(encode(x)) differs {}", what, difference(decoded, bytes));
+      if (decoded != text)
+        fail(tally, "{}: decode(encode(x)) differs {}", what, difference(decoded, text));
       ++tally.round_trips;
-      check_streaming(tokenizer, ours, bytes, what, tally);
+      check_streaming(tokenizer, ours, text, what, tally);
     }
   }
   for (const json& decode : expected.at("decode")) {
@@ -230,16 +235,18 @@ int check(const std::string& tokenizer_dir, const std::string& gguf_path,
   Tally tally;
   const auto start = std::chrono::steady_clock::now();
   const Tokenizer from_json = Tokenizer::from_hugging_face(tokenizer_dir);
-  const Tokenizer from_gguf = Tokenizer::from_gguf(gguf_path);
+  std::optional<Tokenizer> from_gguf;
+  if (gguf_path != "-") from_gguf = Tokenizer::from_gguf(gguf_path);
   const double load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   check_tokenizer(from_json, "tokenizer.json", corpus, expected, tally);
-  check_tokenizer(from_gguf, "gguf", corpus, expected, tally);
+  if (from_gguf) check_tokenizer(*from_gguf, "gguf", corpus, expected, tally);
   fmt::print(
-      "{}: loaded both tokenizers in {:.2f} s; {} encodings compared ({} ids), {} mismatching; {} "
+      "{} ({}): loaded in {:.2f} s; {} encodings compared ({} ids), {} mismatching; {} "
       "decode(encode(x)) round trips, {} oracle decodes, {} streamed decodes\n",
-      from_json.model_name(), load_seconds, tally.entries, tally.ids_compared, tally.failures,
-      tally.round_trips, tally.decodes, tally.streamed);
+      from_json.model_name(), from_gguf ? "tokenizer.json and GGUF" : "tokenizer.json",
+      load_seconds, tally.entries, tally.ids_compared, tally.failures, tally.round_trips,
+      tally.decodes, tally.streamed);
   return tally.failures == 0 ? 0 : 1;
 }
 

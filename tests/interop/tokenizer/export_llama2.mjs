@@ -1,17 +1,24 @@
 // Exports the LLaMA-2 SentencePiece tokenizer that llama-tokenizer-js ships (its 32,000 pieces
 // and merges, read through the package's own object) into the two formats bitnet-core loads:
 //   OUT/tokenizer.json, OUT/tokenizer_config.json  Hugging Face's layout of Meta's LLaMA-2 release
-//                                                   (the "legacy" normalizer form)
+//                                                   (the "legacy" normalizer form), or with FORM
+//                                                   `metaspace` the form transformers writes when it
+//                                                   converts with legacy=False: no normalizer, a
+//                                                   Metaspace pre-tokenizer with prepend_scheme
+//                                                   "first" (a '▁' in front of the text's start only,
+//                                                   and not when the text starts with a space)
 //   OUT/gguf-metadata.json                          the tokenizer.ggml.* keys of a 'llama' model
 // The package has merges, not SentencePiece's scores; GGUF needs scores, so each piece scores minus
 // the rank of the first merge that makes it (pieces no merge makes: -1e9). Merging by these scores
 // picks the same pairs as merging by rank wherever a piece's merges are neighbours in the list.
-// Usage: node export_llama2.mjs OUT
+// Usage: node export_llama2.mjs OUT [legacy|metaspace]
 import fs from 'node:fs';
 import path from 'node:path';
 import llamaTokenizer from 'llama-tokenizer-js';
 
 const out = process.argv[2];
+const form = process.argv[3] ?? 'legacy';
+if (form !== 'legacy' && form !== 'metaspace') throw new Error(`unknown form ${form}`);
 fs.mkdirSync(out, { recursive: true });
 const tokens = llamaTokenizer.vocabById;
 if (tokens.length !== 32000) throw new Error(`expected 32000 pieces, the package has ${tokens.length}`);
@@ -35,14 +42,14 @@ const tokenizerJson = {
   truncation: null,
   padding: null,
   added_tokens: [special(0), special(1), special(2)],
-  normalizer: {
+  normalizer: form === 'metaspace' ? null : {
     type: 'Sequence',
     normalizers: [
       { type: 'Prepend', prepend: '▁' },
       { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
     ],
   },
-  pre_tokenizer: null,
+  pre_tokenizer: form === 'metaspace' ? { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false } : null,
   post_processor: {
     type: 'TemplateProcessing',
     single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],

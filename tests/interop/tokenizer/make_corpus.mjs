@@ -253,6 +253,14 @@ for (const special of specials) {
 }
 add('special', '<|start_header_id|>user<|end_header_id|>\n\nHello!<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n');
 add('special', '<||> <|hello world|> <|what!|> <|eot_id <|eot_id|');
+// LLaMA-2's specials: text for the LLaMA-3 tokenizers; for LLaMA-2's, where a '▁' goes after them
+// (every run of text in the legacy form, only the text's start in the Metaspace form).
+for (const special of ['<s>', '</s>', '<unk>']) {
+  for (const text of [special, `${special}Hello`, `a${special}b`, `${special} b`, ` ${special}x`,
+    `x ${special} y z`, `${special}${special}  two`, `\n${special}\tTab`]) {
+    add('special', text);
+  }
+}
 
 // ---- the packages' own test strings (recorded from their built-in tests) ----
 const recorded = new Set();

@@ -5,6 +5,13 @@
 // Any disagreement between them fails (it would mean the export is wrong, or one of them is), so
 // what bitnet-core is compared with is what both say.
 //
+// MODEL llama2_metaspace: the tokenizer.json in transformers' Metaspace form, which encodes a text
+// that starts with a space, and the text after a special token, differently from the package (no
+// second '▁' in front). There @huggingface/tokenizers alone gives the expected ids; where the two
+// forms agree by definition (no leading space, no special token) the package must give the same
+// ids, which proves the export; and as decoding then loses a leading space, the expected
+// decode(encode(x)) of every entry is written too (`round_trip`).
+//
 // Usage: node oracles.mjs MODEL TOKENIZER_DIR CORPUS OUT
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,7 +32,8 @@ const oracle = {
     bos: () => llamaTokenizer.encode('x', true, true).slice(0, 1),
     decode: (ids) => llamaTokenizer.decode(ids, true, true),
   },
-}[model];
+}[model === 'llama2_metaspace' ? 'llama2' : model];
+const metaspace = model === 'llama2_metaspace';
 if (!oracle) throw new Error(`unknown model ${model}`);
 const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 const hf = new Tokenizer(readJson(path.join(dir, 'tokenizer.json')), readJson(path.join(dir, 'tokenizer_config.json')));
@@ -39,8 +47,25 @@ const shown = (text) => JSON.stringify(text.length > 120 ? `${text.slice(0, 120)
 let disagreements = 0;
 let ids = 0;
 let leftOut = 0;
+let hfOnly = 0;
+const roundTrip = [];
 const encode = corpus.entries.map((entry, index) => {
   const text = decoder.decode(Buffer.from(entry.hex, 'hex'));
+  if (metaspace) {
+    const hfIds = hf.encode(text, { add_special_tokens: false }).ids;
+    ids += hfIds.length;
+    // (The package refuses to decode no ids.)
+    roundTrip.push(hfIds.length === 0 ? '' : hf.decode(hfIds, { skip_special_tokens: false, clean_up_tokenization_spaces: false }));
+    if (text.startsWith(' ') || /<s>|<\/s>|<unk>/.test(text)) {
+      ++hfOnly;
+      return hfIds;
+    }
+    const theirs = oracle.encode(text);
+    if (!same(theirs, hfIds) && disagreements++ < 20) {
+      console.error(`oracles disagree on entry ${index} (${entry.label}) ${shown(text)}:\n  llama-tokenizer-js      [${theirs}]\n  @huggingface/tokenizers [${hfIds}]`);
+    }
+    return hfIds;
+  }
   // llama-tokenizer-js reads <s>, </s> and <unk> in text as characters, Hugging Face as tokens.
   if (model === 'llama2' && /<s>|<\/s>|<unk>/.test(text)) {
     ++leftOut;
@@ -65,7 +90,7 @@ if (!same(bos, hfBos) || bos.length !== 1) {
   console.error(`oracles disagree on bos: [${bos}] and [${hfBos}]`);
 }
 
-const decode = corpus.decode[model].map((sequence) => {
+const decode = corpus.decode[metaspace ? 'llama2' : model].map((sequence) => {
   const text = oracle.decode(sequence);
   const hfText = hf.decode(sequence, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   if (text !== hfText) {
@@ -74,6 +99,10 @@ const decode = corpus.decode[model].map((sequence) => {
   return { ids: sequence, text };
 });
 
-console.log(`oracles (${model}): ${corpus.entries.length - leftOut} encodings (${ids} ids; ${leftOut} entries holding <s>, </s> or <unk> left out) and ${decode.length} decodes, ${disagreements} disagreements`);
+if (metaspace) {
+  console.log(`oracles (${model}): ${corpus.entries.length} encodings (${ids} ids; ${hfOnly} entries starting with a space or holding <s>, </s> or <unk> from @huggingface/tokenizers alone) and ${decode.length} decodes, ${disagreements} disagreements`);
+} else {
+  console.log(`oracles (${model}): ${corpus.entries.length - leftOut} encodings (${ids} ids; ${leftOut} entries holding <s>, </s> or <unk> left out) and ${decode.length} decodes, ${disagreements} disagreements`);
+}
 if (disagreements > 0) process.exit(1);
-fs.writeFileSync(outPath, JSON.stringify({ bos: bos[0], encode, decode }));
+fs.writeFileSync(outPath, JSON.stringify(metaspace ? { bos: bos[0], encode, decode, round_trip: roundTrip } : { bos: bos[0], encode, decode }));

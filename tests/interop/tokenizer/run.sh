@@ -28,16 +28,20 @@ node "$work/export_llama3.mjs" "$work/llama3"
 "$tool" gguf-write "$work/llama3/gguf-metadata.json" "$work/llama3/model.gguf"
 node "$work/export_llama2.mjs" "$work/llama2"
 "$tool" gguf-write "$work/llama2/gguf-metadata.json" "$work/llama2/model.gguf"
+# LLaMA-2 again in transformers' Metaspace form (tokenizer.json only: GGUF has no such form).
+node "$work/export_llama2.mjs" "$work/llama2_metaspace" metaspace
 
 # 2. Corpus, drawn where JavaScript's Unicode classes agree with our regex engine's.
 "$tool" unicode-classes "$work/classes.bin"
 node "$work/make_corpus.mjs" "$work/classes.bin" "$work/corpus.json"
 
-for model in llama3 llama2; do
+for model in llama3 llama2 llama2_metaspace; do
   # 3. The oracles must agree with each other.
   node "$work/oracles.mjs" "$model" "$work/$model" "$work/corpus.json" "$work/$model/expected.json"
   # 4. Ours must agree with them.
-  "$tool" check "$work/$model" "$work/$model/model.gguf" "$work/corpus.json" "$work/$model/expected.json"
+  gguf="$work/$model/model.gguf"
+  [ "$model" = llama2_metaspace ] && gguf=-
+  "$tool" check "$work/$model" "$gguf" "$work/corpus.json" "$work/$model/expected.json"
 done
 
 # 5. The command line, for both models and both file kinds.
