@@ -3,6 +3,7 @@
 // strided input, and every refusal by name.
 #include <cmath>
 
+#include "bitnet/config.h"
 #include "bitnet/ops.h"
 #include "support/test_support.h"
 
@@ -57,6 +58,22 @@ TEST(Linear, MatchesTheDirectProductForEveryWeightDtype) {
         }
       }
     }
+  }
+}
+
+// The blocked path runs each block on one thread: the same bits for any thread count.
+TEST(Linear, HalfWeightsGiveTheSameBitsForAnyThreadCount) {
+  testing::ThreadCountGuard guard;
+  const uint64_t seed = test_seeds()[0];
+  SCOPED_TRACE(seed_trace(seed));
+  for (const DType dtype : {DType::kF16, DType::kBF16}) {
+    const Tensor x = Tensor::normal({200, 384}, seed);
+    const Tensor weight = cast(Tensor::normal({1000, 384}, seed + 1), dtype);
+    set_num_threads(1);
+    const std::vector<float> one = linear(x, weight).to_vector<float>();
+    set_num_threads(2);
+    const std::vector<float> two = linear(x, weight).to_vector<float>();
+    EXPECT_EQ(one, two) << dtype_name(dtype);
   }
 }
 

@@ -1,15 +1,22 @@
 // The trained default model (models/tiny-bitnet, made by tools/train_tiny_bitnet.py) against what
 // PyTorch and transformers computed for it (models/tiny-bitnet/reference.json): our tokenizer gives
 // Hugging Face tokenizers' ids for the prompt, our logits equal transformers' within 1e-3 of the
-// largest magnitude, and greedy decoding continues with transformers' tokens.
+// largest magnitude, and greedy decoding continues with transformers' tokens. Each check runs on
+// the Hugging Face folder and on the built-in GGUF export of it (include/bitnet/default_model.h),
+// which must also be byte for byte the file models/tiny-bitnet.gguf.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iterator>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "bitnet/default_model.h"
 #include "bitnet/generate.h"
 #include "bitnet/model.h"
 #include "bitnet/tokenizer.h"
@@ -18,6 +25,15 @@ namespace bitnet {
 namespace {
 
 const std::string kModel = std::string(BITNET_TEST_DATA_DIR) + "/../../models/tiny-bitnet";
+const std::string kGguf = kModel + ".gguf";
+
+// The folder as trained, and the built-in GGUF export.
+std::vector<std::pair<std::string, Model>> both_models() {
+  std::vector<std::pair<std::string, Model>> models;
+  models.emplace_back("hugging face folder", Model::load(kModel));
+  models.emplace_back("built-in gguf", load_default_model());
+  return models;
+}
 
 nlohmann::json reference() {
   std::ifstream file(kModel + "/reference.json");
@@ -25,11 +41,22 @@ nlohmann::json reference() {
   return nlohmann::json::parse(file);
 }
 
+TEST(TinyModel, TheBuiltInImageIsTheCommittedFile) {
+  std::ifstream file(kGguf, std::ios::binary);
+  ASSERT_TRUE(file.good()) << "missing " << kGguf;
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
+                                   std::istreambuf_iterator<char>());
+  const std::span<const uint8_t> image = default_model_gguf();
+  EXPECT_TRUE(std::equal(image.begin(), image.end(), bytes.begin(), bytes.end()))
+      << "built in: " << image.size() << " bytes, file: " << bytes.size();
+}
+
 TEST(TinyModel, TokenizerGivesTheTrainingTokenizersIds) {
   const nlohmann::json expected = reference();
-  const Tokenizer tokenizer = Tokenizer::from_hugging_face(kModel);
-  EXPECT_EQ(tokenizer.encode(expected.at("prompt").at("text").get<std::string>()),
-            expected.at("prompt").at("ids").get<std::vector<int32_t>>());
+  const auto text = expected.at("prompt").at("text").get<std::string>();
+  const auto ids = expected.at("prompt").at("ids").get<std::vector<int32_t>>();
+  EXPECT_EQ(Tokenizer::from_hugging_face(kModel).encode(text), ids);
+  EXPECT_EQ(default_model_tokenizer().encode(text), ids);
 }
 
 TEST(TinyModel, LogitsEqualTransformersWithinAThousandthOfTheLargest) {
@@ -37,18 +64,20 @@ TEST(TinyModel, LogitsEqualTransformersWithinAThousandthOfTheLargest) {
   const nlohmann::json& prompt = expected.at("prompt");
   const auto ids = prompt.at("ids").get<std::vector<int32_t>>();
   const auto want = prompt.at("logits").get<std::vector<std::vector<double>>>();
-  const Model model = Model::load(kModel);
-  const std::vector<float> got = model.logits(ids).to_vector<float>();
-  const auto vocabulary = static_cast<size_t>(model.config().vocab_size);
-  ASSERT_EQ(got.size(), want.size() * vocabulary);
-  double largest = 0;
-  for (const auto& row : want) {
-    for (const double value : row) largest = std::max(largest, std::abs(value));
-  }
-  for (size_t position = 0; position < want.size(); ++position) {
-    for (size_t id = 0; id < vocabulary; ++id) {
-      ASSERT_NEAR(got[position * vocabulary + id], want[position][id], 1e-3 * largest)
-          << "position " << position << " id " << id;
+  for (const auto& [source, model] : both_models()) {
+    SCOPED_TRACE(source);
+    const std::vector<float> got = model.logits(ids).to_vector<float>();
+    const auto vocabulary = static_cast<size_t>(model.config().vocab_size);
+    ASSERT_EQ(got.size(), want.size() * vocabulary);
+    double largest = 0;
+    for (const auto& row : want) {
+      for (const double value : row) largest = std::max(largest, std::abs(value));
+    }
+    for (size_t position = 0; position < want.size(); ++position) {
+      for (size_t id = 0; id < vocabulary; ++id) {
+        ASSERT_NEAR(got[position * vocabulary + id], want[position][id], 1e-3 * largest)
+            << "position " << position << " id " << id;
+      }
     }
   }
 }
@@ -57,16 +86,18 @@ TEST(TinyModel, GreedyDecodingContinuesAsTransformers) {
   const nlohmann::json expected = reference();
   const auto prompt = expected.at("prompt").at("ids").get<std::vector<int32_t>>();
   const auto greedy = expected.at("greedy").at("ids").get<std::vector<int32_t>>();
-  const Model model = Model::load(kModel);
-  Session session(model, 128);
-  GenerateOptions options;
-  options.max_new_tokens = static_cast<int64_t>(greedy.size() - prompt.size());
-  std::vector<int32_t> tokens = prompt;
-  (void)generate(session, prompt, options, [&](int32_t id) {
-    tokens.push_back(id);
-    return true;
-  });
-  EXPECT_EQ(tokens, greedy);
+  for (const auto& [source, model] : both_models()) {
+    SCOPED_TRACE(source);
+    Session session(model, 128);
+    GenerateOptions options;
+    options.max_new_tokens = static_cast<int64_t>(greedy.size() - prompt.size());
+    std::vector<int32_t> tokens = prompt;
+    (void)generate(session, prompt, options, [&](int32_t id) {
+      tokens.push_back(id);
+      return true;
+    });
+    EXPECT_EQ(tokens, greedy);
+  }
 }
 
 }  // namespace

@@ -36,6 +36,33 @@ TEST(TokenizerGgufLoader, ReadsTokensKindsAndSpecialIds) {
             (std::vector<int32_t>{bpe.id("<|begin_of_text|>"), bpe.id("hi")}));
 }
 
+// A byte-level BPE loaded from tokenizer.json and written back out as GGUF metadata reads back to
+// the same ids.
+TEST(TokenizerGgufLoader, MetadataWrittenFromJsonReadsBack) {
+  TinyBpe bpe = with_specials();
+  bpe.merges = {{"h", "i"}, {"t", "h"}, {"th", "e"}, {" ", "the"}, {"hi", "!"}};
+  const Tokenizer tokenizer = bpe.from_json();
+  GgufWriter writer;
+  for (GgufMetadataEntry& entry : tokenizer.gguf_metadata()) {
+    writer.set(std::move(entry.key), std::move(entry.value));
+  }
+  const GgufFile file = GgufFile::from_bytes(writer.to_bytes(), "written.gguf");
+  EXPECT_EQ(file.get_string("tokenizer.ggml.model"), "gpt2");
+  EXPECT_EQ(file.get_string("tokenizer.ggml.pre"), "llama-bpe");
+  const Tokenizer back = Tokenizer::from_gguf(file);
+  EXPECT_EQ(back.vocab_size(), tokenizer.vocab_size());
+  EXPECT_EQ(back.bos_id(), tokenizer.bos_id());
+  EXPECT_EQ(back.eot_id(), tokenizer.eot_id());
+  for (const std::string text : {"hi! the theme", " the", "thehi", "<|eot_id|>hi", "\xC3\xA9t"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(back.encode(text, {.parse_special = true}),
+              tokenizer.encode(text, {.parse_special = true}));
+  }
+  // Without ignore_merges, GGUF's llama-bpe would tokenize differently: refused by name.
+  bpe.ignore_merges = false;
+  expect_error_naming([&] { (void)bpe.from_json().gguf_metadata(); }, {"ignore_merges false"});
+}
+
 TEST(TokenizerGgufLoader, NoTokenizer) {
   GgufWriter writer;
   writer.set("general.architecture", "llama");

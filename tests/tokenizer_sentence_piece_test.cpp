@@ -254,6 +254,39 @@ TEST(TokenizerSentencePiece, MetaspaceRefusals) {
       {"m.json", "is not supported with SentencePiece pieces"});
 }
 
+// The tokenizer written back out as GGUF metadata reads back to the same ids: from GGUF (scores
+// kept) and from tokenizer.json (scores made from the merge ranks).
+TEST(TokenizerSentencePiece, GgufMetadataReadsBackToTheSameIds) {
+  const TinySentencePiece model;
+  const std::vector<std::string> texts = {"a b",        "abc",    "aaa ab",   " a", "  bca",
+                                          "\xC3\xA9 c", "a</s>b", "x<tool>y", "",   "abcabc aab"};
+  for (const Tokenizer& tokenizer : model.both()) {
+    GgufWriter writer;
+    for (GgufMetadataEntry& entry : tokenizer.gguf_metadata()) {
+      writer.set(std::move(entry.key), std::move(entry.value));
+    }
+    const Tokenizer back = TinyBpe::from_writer(writer);
+    EXPECT_EQ(back.vocab_size(), tokenizer.vocab_size());
+    EXPECT_EQ(back.bos_id(), tokenizer.bos_id());
+    EXPECT_EQ(back.eos_id(), tokenizer.eos_id());
+    EXPECT_EQ(back.adds_bos(), tokenizer.adds_bos());
+    for (const std::string& text : texts) {
+      SCOPED_TRACE(text);
+      EXPECT_EQ(back.encode(text, {.parse_special = true}),
+                tokenizer.encode(text, {.parse_special = true}));
+    }
+    const std::vector<int32_t> ids = tokenizer.encode("ab c\xC3\xA9");
+    EXPECT_EQ(back.decode(ids), tokenizer.decode(ids));
+  }
+}
+
+TEST(TokenizerSentencePiece, GgufMetadataRefusesTheMetaspaceForm) {
+  const TinySentencePiece model;
+  const Tokenizer tokenizer = Tokenizer::from_hugging_face_json(model.metaspace_json("first"));
+  expect_error_naming([&] { (void)tokenizer.gguf_metadata(); },
+                      {"Metaspace form", "no GGUF equivalent"});
+}
+
 TEST(TokenizerSentencePiece, DecodeDropsThePrefixSpaceOnce) {
   const TinySentencePiece model;
   for (const Tokenizer& tokenizer : model.both()) {

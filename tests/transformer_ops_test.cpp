@@ -2,6 +2,7 @@
 // query heads, queries at an offset into the cache, f16 caches, and every refusal by name.
 #include <cmath>
 
+#include "bitnet/config.h"
 #include "bitnet/half.h"
 #include "bitnet/ops.h"
 #include "support/test_support.h"
@@ -166,6 +167,22 @@ TEST(Attention, MatchesTheDirectFormulaWithGroupsAndOffsets) {
       }
     }
   }
+}
+
+// Prompts run one (head, block) per task with single-threaded BLAS: the same bits for any thread
+// count.
+TEST(Attention, GivesTheSameBitsForAnyThreadCount) {
+  testing::ThreadCountGuard guard;
+  const uint64_t seed = test_seeds()[1];
+  SCOPED_TRACE(seed_trace(seed));
+  const Tensor q = Tensor::normal({200, 6, 64}, seed);
+  const Tensor k = Tensor::normal({210, 2, 64}, seed + 1);
+  const Tensor v = Tensor::normal({210, 2, 64}, seed + 2);
+  set_num_threads(1);
+  const std::vector<float> one = attention(q, k, v, 7, 0.125).to_vector<float>();
+  set_num_threads(2);
+  const std::vector<float> two = attention(q, k, v, 7, 0.125).to_vector<float>();
+  EXPECT_EQ(one, two);
 }
 
 TEST(Attention, RefusesBadShapes) {

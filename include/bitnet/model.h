@@ -105,6 +105,8 @@ class Model {
   //   with 2B4T's shapes (vocabulary 128256, 20 heads, 5 kv heads) and no activation key loads with
   //   SiLU and a warning on stderr. Every bad file is an Error naming the key or tensor.
   [[nodiscard]] static Model load(const std::string& path, const LoadOptions& options = {});
+  // The same from a GGUF file already opened or held in memory (GgufFile::from_bytes).
+  [[nodiscard]] static Model load_gguf(GgufFile file, const LoadOptions& options = {});
   // A model from parts already in memory (tests, converters); validates shapes.
   [[nodiscard]] static Model from_weights(ModelConfig config, ModelWeights weights);
 

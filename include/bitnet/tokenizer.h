@@ -29,6 +29,7 @@
 namespace bitnet {
 
 class GgufFile;
+struct GgufMetadataEntry;
 
 namespace tokenizer_detail {
 struct TokenizerData;
@@ -116,6 +117,14 @@ class Tokenizer {
   // bos put in front (the template writes its own; a second one degrades the model's answers).
   [[nodiscard]] std::vector<int32_t> encode_chat(std::span<const ChatMessage> messages,
                                                  bool add_generation_prompt) const;
+
+  // The tokenizer as llama.cpp's tokenizer.ggml.* GGUF metadata (what from_gguf reads back to the
+  // same ids): byte-level BPE as model "gpt2", pre-tokenizer "llama-bpe", with its merges;
+  // SentencePiece as model "llama" with piece scores (from a tokenizer.json's ranked merges, each
+  // piece scores minus the rank of the first merge that makes it). Throws Error(kUnsupported) for
+  // what GGUF cannot say: byte-level BPE without ignore_merges, SentencePiece in the Metaspace
+  // form.
+  [[nodiscard]] std::vector<GgufMetadataEntry> gguf_metadata() const;
 
   // For the loaders; use the factories above.
   explicit Tokenizer(std::shared_ptr<const tokenizer_detail::TokenizerData> data);

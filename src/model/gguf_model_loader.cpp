@@ -33,7 +33,7 @@ double widen(float value) {
 
 class GgufModelReader {
  public:
-  explicit GgufModelReader(const std::string& path) : file_(GgufFile::open(path)) {}
+  explicit GgufModelReader(GgufFile file) : file_(std::move(file)) {}
 
   [[nodiscard]] const GgufValue* find(const std::string& key) const { return file_.find(key); }
 
@@ -203,8 +203,9 @@ class GgufModelReader {
 
 }  // namespace
 
-Model load_gguf_model(const std::string& path, const LoadOptions& options) {
-  const GgufModelReader reader(path);
+Model load_gguf_model(GgufFile file, const LoadOptions& options) {
+  const std::string path = file.path();
+  const GgufModelReader reader(std::move(file));
   const GgufValue* architecture_value = reader.find("general.architecture");
   if (architecture_value == nullptr || architecture_value->type() != GgufType::kString) {
     raise(ErrorKind::kInvalidArgument,

@@ -29,7 +29,9 @@ Model load_from(const std::string& path, const LoadOptions& options) {
   std::error_code error;
   const std::filesystem::file_status status = std::filesystem::status(path, error);
   if (std::filesystem::is_directory(status)) return load_hugging_face_folder(path, options);
-  if (std::filesystem::is_regular_file(status)) return load_gguf_model(path, options);
+  if (std::filesystem::is_regular_file(status)) {
+    return load_gguf_model(GgufFile::open(path), options);
+  }
   raise(ErrorKind::kIo,
         "model: {} is neither a Hugging Face model folder (with config.json) nor a GGUF file",
         path);
@@ -39,6 +41,11 @@ Model load_from(const std::string& path, const LoadOptions& options) {
 
 Model Model::load(const std::string& path, const LoadOptions& options) {
   Model model = load_from(path, options);
+  return options.map_weights ? model : in_process_memory(model);
+}
+
+Model Model::load_gguf(GgufFile file, const LoadOptions& options) {
+  Model model = load_gguf_model(std::move(file), options);
   return options.map_weights ? model : in_process_memory(model);
 }
 

@@ -2,15 +2,18 @@
 // Two paths with one result up to rounding:
 // - few queries (decoding): one task per (query, head); scores by the SIMD dot kernel over the
 //   visible keys (f16 keys widened a row at a time), the row maximum subtracted before exp;
-// - many queries (a prompt): per head, blocks of queries against the keys they can see, as two
-//   BLAS products (q k^T, then p v) around a masked softmax. The block bound keeps the masked
-//   upper triangle, which a whole-square product would compute and throw away, to a sliver.
+// - many queries (a prompt): one task per (head, block of queries) against the keys the block can
+//   see, as two single-threaded BLAS products (q k^T, then p v) around a masked softmax. The block
+//   bound keeps the masked upper triangle, which a whole-square product would compute and throw
+//   away, to a sliver. Both paths give the same bits for any number of threads.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "bitnet/config.h"
 #include "bitnet/ops.h"
 #include "bitnet/parallel.h"
+#include "blas/blas.h"
 #include "core/raise.h"
 #include "cpu/kernels.h"
 
@@ -77,34 +80,51 @@ void attend_by_dot(const AttentionShape& s, const Tensor& query, const Tensor& k
 void attend_by_blocks(const AttentionShape& s, const Tensor& query, const Tensor& keys,
                       const Tensor& values, const Tensor& out) {
   const int64_t group = s.heads / s.kv_heads;
-  // f32 [keys, kv_heads, dim] once (f16 caches), then per-head strided views for BLAS.
-  const Tensor wide_keys = keys.dtype() == DType::kF32 ? keys : cast(keys, DType::kF32);
-  const Tensor wide_values = values.dtype() == DType::kF32 ? values : cast(values, DType::kF32);
+  // f32 [keys, kv_heads, dim] once (f16 caches); each head reads its rows with a stride.
+  const Tensor wide_keys =
+      (keys.dtype() == DType::kF32 ? keys : cast(keys, DType::kF32)).contiguous();
+  const Tensor wide_values =
+      (values.dtype() == DType::kF32 ? values : cast(values, DType::kF32)).contiguous();
+  const float* q_data = query.data_as<float>();
+  const float* k_data = wide_keys.data_as<float>();
+  const float* v_data = wide_values.data_as<float>();
+  float* out_data = out.data_as<float>();
+  const int64_t q_stride = s.heads * s.dim;
+  const int64_t kv_stride = s.kv_heads * s.dim;
+  const int64_t blocks = (s.queries + kQueryBlock - 1) / kQueryBlock;
   const auto softmax = cpu::kernels().softmax;
-  for (int64_t head = 0; head < s.heads; ++head) {
-    const int64_t kv_head = head / group;
-    const Tensor head_keys = wide_keys.select(1, kv_head);      // [keys, dim]
-    const Tensor head_values = wide_values.select(1, kv_head);  // [keys, dim]
-    for (int64_t start = 0; start < s.queries; start += kQueryBlock) {
+  // One task per (head, block of queries), each with single-threaded BLAS calls: the same
+  // arithmetic whatever the number of threads, so results do not depend on it (OpenBLAS's own
+  // threading picks other kernels for other thread counts).
+  const int previous_blas_threads = blas_num_threads();
+  blas_set_num_threads(1);
+  parallel_for(0, s.heads * blocks, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores;
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t head = task / blocks;
+      const int64_t start = (task % blocks) * kQueryBlock;
       const int64_t stop = std::min(s.queries, start + kQueryBlock);
+      const int64_t rows = stop - start;
       const int64_t visible = s.first_position + stop;  // the block's last query sees these
-      Tensor scores = matmul(query.slice(0, start, stop).select(1, head),
-                             head_keys.slice(0, 0, visible).transpose(0, 1));
-      float* rows = scores.data_as<float>();
-      parallel_for(0, stop - start, 8, [&](int64_t begin, int64_t end) {
-        for (int64_t row = begin; row < end; ++row) {
-          float* line = rows + row * visible;
-          const int64_t seen = s.first_position + start + row + 1;
-          for (int64_t key = 0; key < seen; ++key) line[key] *= s.scale;
-          softmax(line, line, seen);
-          std::fill(line + seen, line + visible, 0.0f);
-        }
-      });
-      out.slice(0, start, stop)
-          .select(1, head)
-          .copy_from(matmul(scores, head_values.slice(0, 0, visible)));
+      const int64_t kv_head = head / group;
+      scores.resize(static_cast<size_t>(rows * visible));
+      // scores [rows, visible] = q [rows, dim] x keys[0:visible]^T
+      blas_gemm_f32(false, true, rows, visible, s.dim, q_data + start * q_stride + head * s.dim,
+                    q_stride, k_data + kv_head * s.dim, kv_stride, scores.data(), visible);
+      for (int64_t row = 0; row < rows; ++row) {
+        float* line = scores.data() + row * visible;
+        const int64_t seen = s.first_position + start + row + 1;
+        for (int64_t key = 0; key < seen; ++key) line[key] *= s.scale;
+        softmax(line, line, seen);
+        std::fill(line + seen, line + visible, 0.0f);
+      }
+      // out [rows, dim] (strided into [queries, heads, dim]) = scores x values[0:visible]
+      blas_gemm_f32(false, false, rows, s.dim, visible, scores.data(), visible,
+                    v_data + kv_head * s.dim, kv_stride, out_data + start * q_stride + head * s.dim,
+                    q_stride);
     }
-  }
+  });
+  blas_set_num_threads(previous_blas_threads > 0 ? previous_blas_threads : num_threads());
 }
 
 }  // namespace

@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <vector>
 
+#include "bitnet/config.h"
 #include "bitnet/ops.h"
 #include "bitnet/parallel.h"
+#include "blas/blas.h"
 #include "core/raise.h"
 #include "cpu/kernels.h"
 
@@ -48,22 +50,28 @@ void dot_rows(const float* x, int64_t tokens, const char* weight, int64_t row_by
   });
 }
 
-// The same through BLAS, a block of widened rows at a time.
-void blocked_gemm(const Tensor& x, const char* weight, int64_t row_bytes, DType dtype, int64_t rows,
-                  int64_t k, const Tensor& out) {
-  Tensor block = Tensor::empty({std::min(rows, kBlockRows), k}, DType::kF32);
-  for (int64_t start = 0; start < rows; start += kBlockRows) {
-    const int64_t count = std::min(kBlockRows, rows - start);
-    float* wide = block.data_as<float>();
-    parallel_for(0, count, kRowGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t row = begin; row < end; ++row) {
-        widen(weight + (start + row) * row_bytes, dtype, k, wide + row * k);
+// The same through BLAS, a block of widened rows at a time: one task per block, each widening
+// into its own buffer and running a single-threaded product, so the result has the same bits for
+// any number of threads (OpenBLAS's own threading picks other kernels for other thread counts).
+void blocked_gemm(const float* x, int64_t tokens, const char* weight, int64_t row_bytes,
+                  DType dtype, int64_t rows, int64_t k, float* out) {
+  const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
+  const int previous_blas_threads = blas_num_threads();
+  blas_set_num_threads(1);
+  parallel_for(0, blocks, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> wide;
+    for (int64_t block = begin; block < end; ++block) {
+      const int64_t start = block * kBlockRows;
+      const int64_t count = std::min(kBlockRows, rows - start);
+      wide.resize(static_cast<size_t>(count * k));
+      for (int64_t row = 0; row < count; ++row) {
+        widen(weight + (start + row) * row_bytes, dtype, k, wide.data() + row * k);
       }
-    });
-    // [tokens, count] into columns start.. of out: a strided view BLAS writes in place.
-    const Tensor product = matmul(x, block.slice(0, 0, count).transpose(0, 1));
-    out.slice(1, start, start + count).copy_from(product);
-  }
+      // out[:, start:start + count] = x [tokens, k] * wide [count, k]^T
+      blas_gemm_f32(false, true, tokens, count, k, x, k, wide.data(), k, out + start, rows);
+    }
+  });
+  blas_set_num_threads(previous_blas_threads > 0 ? previous_blas_threads : num_threads());
 }
 
 }  // namespace
@@ -103,7 +111,8 @@ Tensor linear(const Tensor& x, const Tensor& weight) {
   if (tokens <= kMaxDotTokens) {
     dot_rows(flat.data_as<float>(), tokens, data, row_bytes, dtype, rows, k, out.data_as<float>());
   } else {
-    blocked_gemm(flat, data, row_bytes, dtype, rows, k, out);
+    blocked_gemm(flat.data_as<float>(), tokens, data, row_bytes, dtype, rows, k,
+                 out.data_as<float>());
   }
   return out.reshape(out_shape);
 }

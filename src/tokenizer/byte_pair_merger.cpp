@@ -1,5 +1,6 @@
 #include "tokenizer/byte_pair_merger.h"
 
+#include <algorithm>
 #include <queue>
 
 namespace bitnet::tokenizer_detail {
@@ -90,6 +91,20 @@ void BytePairMerger::merge_symbols(const std::vector<int32_t>& initial,
   for (int32_t index = 0; index >= 0; index = symbols[static_cast<size_t>(index)].next) {
     out.push_back(symbols[static_cast<size_t>(index)].id);
   }
+}
+
+std::vector<std::pair<int32_t, int32_t>> BytePairMerger::pairs_by_rank() const {
+  std::vector<std::pair<int32_t, std::pair<int32_t, int32_t>>> ranked;
+  ranked.reserve(merges_.size());
+  for (const auto& [key, merge] : merges_) {
+    ranked.push_back(
+        {merge.rank, {static_cast<int32_t>(key >> 32), static_cast<int32_t>(key & 0xFFFFFFFFu)}});
+  }
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<std::pair<int32_t, int32_t>> pairs;
+  pairs.reserve(ranked.size());
+  for (const auto& entry : ranked) pairs.push_back(entry.second);
+  return pairs;
 }
 
 }  // namespace bitnet::tokenizer_detail

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace bitnet::tokenizer_detail {
@@ -35,6 +36,8 @@ class BytePairMerger {
   void merge_symbols(const std::vector<int32_t>& symbols, std::vector<int32_t>& out) const;
 
   [[nodiscard]] size_t merge_count() const noexcept { return merges_.size(); }
+  // The (left, right) id pairs in rank order, as a merge list to write out.
+  [[nodiscard]] std::vector<std::pair<int32_t, int32_t>> pairs_by_rank() const;
 
  private:
   [[nodiscard]] const Merge* find(int32_t left, int32_t right) const;

@@ -51,6 +51,12 @@ class SentencePieceModel {
   void encode(std::string_view text, bool first_run, std::vector<int32_t>& out,
               WordCache& cache) const;
 
+  [[nodiscard]] SpacePrefix space_prefix() const noexcept { return space_prefix_; }
+  // The piece scores by id when merging by score (GGUF), else empty.
+  [[nodiscard]] const std::vector<float>& scores() const noexcept { return scores_; }
+  // The ranked merges when merging by rank (tokenizer.json).
+  [[nodiscard]] const BytePairMerger& merger() const noexcept { return merger_; }
+
   // Whether any run can get a '▁' in front (which decoding then strips from the text's start).
   [[nodiscard]] bool adds_space_prefix() const noexcept {
     return space_prefix_ != SpacePrefix::kNone;

@@ -8,12 +8,13 @@
 //   tokenizer_interop gguf-write JSON OUT     a GGUF file (no tensors) holding the typed metadata
 //                                             listed in JSON ([{key, type, value}])
 //   tokenizer_interop check TOKENIZER_DIR GGUF CORPUS EXPECTED   (GGUF '-': none)
-//                                             loads the tokenizer from TOKENIZER_DIR/tokenizer.json
-//                                             and from GGUF; both must encode every corpus entry
-//                                             to the ids the oracles agreed on, decode the
-//                                             oracles' id sequences to their text, round-trip
-//                                             valid UTF-8, and stream-decode to the same text
-//                                             without ever emitting half a character.
+//                                             loads the tokenizer from
+//                                             TOKENIZER_DIR/tokenizer.json, from GGUF, and from the
+//                                             GGUF metadata we write for the tokenizer.json; each
+//                                             must encode every corpus entry to the ids the oracles
+//                                             agreed on, decode the oracles' id sequences to their
+//                                             text, round-trip valid UTF-8, and stream-decode to
+//                                             the same text without ever emitting half a character.
 //
 // Exit status 0 when every check passes; otherwise 1 with the differences on stderr.
 #include <chrono>
@@ -236,15 +237,30 @@ int check(const std::string& tokenizer_dir, const std::string& gguf_path,
   const auto start = std::chrono::steady_clock::now();
   const Tokenizer from_json = Tokenizer::from_hugging_face(tokenizer_dir);
   std::optional<Tokenizer> from_gguf;
-  if (gguf_path != "-") from_gguf = Tokenizer::from_gguf(gguf_path);
+  std::optional<Tokenizer> from_our_gguf;
+  if (gguf_path != "-") {
+    from_gguf = Tokenizer::from_gguf(gguf_path);
+    // The tokenizer.json written back out as GGUF metadata by us (what `bitnet quantize` puts in
+    // a converted model) must read back to the same ids.
+    GgufWriter writer;
+    for (GgufMetadataEntry& entry : from_json.gguf_metadata()) {
+      writer.set(std::move(entry.key), std::move(entry.value));
+    }
+    from_our_gguf = Tokenizer::from_gguf(GgufFile::from_bytes(writer.to_bytes(), "written.gguf"));
+  }
   const double load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   check_tokenizer(from_json, "tokenizer.json", corpus, expected, tally);
-  if (from_gguf) check_tokenizer(*from_gguf, "gguf", corpus, expected, tally);
+  if (from_gguf) {
+    check_tokenizer(*from_gguf, "gguf", corpus, expected, tally);
+    check_tokenizer(*from_our_gguf, "gguf written from tokenizer.json", corpus, expected, tally);
+  }
   fmt::print(
       "{} ({}): loaded in {:.2f} s; {} encodings compared ({} ids), {} mismatching; {} "
       "decode(encode(x)) round trips, {} oracle decodes, {} streamed decodes\n",
-      from_json.model_name(), from_gguf ? "tokenizer.json and GGUF" : "tokenizer.json",
+      from_json.model_name(),
+      from_gguf ? "tokenizer.json, its GGUF export and the GGUF we write from it"
+                : "tokenizer.json",
       load_seconds, tally.entries, tally.ids_compared, tally.failures, tally.round_trips,
       tally.decodes, tally.streamed);
   return tally.failures == 0 ? 0 : 1;

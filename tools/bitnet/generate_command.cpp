@@ -55,8 +55,8 @@ int run_generate(const GenerateCommandOptions& options) {
                 "give exactly one of --prompt TEXT or --prompt-ids LIST");
   }
   const auto load_start = std::chrono::steady_clock::now();
-  const Model model =
-      Model::load(options.model, load_options(options.ffn_activation, options.map_weights));
+  const Model model = load_model_or_default(
+      options.model, load_options(options.ffn_activation, options.map_weights));
   if (options.verbose) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - load_start;
     fmt::print(stderr, "loaded {} in {:.2f} s; peak resident memory {:.0f} MB\n", options.model,
@@ -65,7 +65,8 @@ int run_generate(const GenerateCommandOptions& options) {
   if (options.chat && options.prompt.empty()) {
     throw Error(ErrorKind::kInvalidArgument, "--chat needs the prompt as text (--prompt)");
   }
-  const std::optional<Tokenizer> tokenizer = find_tokenizer(options.model, options.tokenizer);
+  const std::optional<Tokenizer> tokenizer =
+      find_tokenizer_or_default(options.model, options.tokenizer);
   if (!options.prompt.empty() && !tokenizer) {
     throw Error(ErrorKind::kInvalidArgument,
                 fmt::format("{} has no tokenizer (tokenizer.json or GGUF tokenizer metadata): "
@@ -127,8 +128,7 @@ Command add_generate_command(CLI::App& parent) {
   CLI::App* command =
       parent.add_subcommand("generate", "Generate text from a prompt, streamed as it is produced");
   auto options = std::make_shared<GenerateCommandOptions>();
-  command->add_option("--model", options->model, "A Hugging Face BitNet folder or a GGUF file")
-      ->required();
+  add_model_option(*command, options->model);
   add_ffn_activation_option(*command, options->ffn_activation);
   command->add_option("--tokenizer", options->tokenizer,
                       "A tokenizer.json or its folder (default: the model folder's)");

@@ -25,7 +25,7 @@ struct LogitsOptions {
 };
 
 int run_logits(const LogitsOptions& options) {
-  const Model model = Model::load(options.model, load_options(options.ffn_activation));
+  const Model model = load_model_or_default(options.model, load_options(options.ffn_activation));
   const std::vector<int32_t> ids = parse_id_list(options.tokens, "--tokens");
   if (ids.empty()) throw Error(ErrorKind::kInvalidArgument, "--tokens: no token ids given");
   const Tensor logits = model.logits(ids);
@@ -69,8 +69,7 @@ Command add_logits_command(CLI::App& parent) {
   CLI::App* command = parent.add_subcommand(
       "logits", "Print a model's logits for token ids (one row per position)");
   auto options = std::make_shared<LogitsOptions>();
-  command->add_option("--model", options->model, "A Hugging Face BitNet folder or a GGUF file")
-      ->required();
+  add_model_option(*command, options->model);
   add_ffn_activation_option(*command, options->ffn_activation);
   command->add_option("--tokens", options->tokens, "Token ids, e.g. 5,17,42")->required();
   command->add_flag("--json", options->json, "Print {\"logits\": [[...], ...]} (all ids)");

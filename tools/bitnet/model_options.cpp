@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "bitnet/default_model.h"
 #include "bitnet/error.h"
 #include "bitnet/io.h"
 
@@ -44,6 +45,29 @@ std::optional<Tokenizer> find_tokenizer(const std::string& model_path,
   const GgufFile file = GgufFile::open(model_path);
   if (!file.contains("tokenizer.ggml.model")) return std::nullopt;
   return Tokenizer::from_gguf(file);
+}
+
+Model load_model_or_default(const std::string& model_path, const LoadOptions& options) {
+  if (!model_path.empty()) return Model::load(model_path, options);
+  fmt::print(stderr,
+             "bitnet: no --model given: running the built-in {} (11.0 M parameters, trained on "
+             "Python's documentation and fortunes; docs/TINY_MODEL.md)\n",
+             kDefaultModelName);
+  return load_default_model(options);
+}
+
+std::optional<Tokenizer> find_tokenizer_or_default(const std::string& model_path,
+                                                   const std::string& tokenizer_path) {
+  if (model_path.empty() && tokenizer_path.empty()) return default_model_tokenizer();
+  if (model_path.empty()) return Tokenizer::from_hugging_face(tokenizer_path);
+  return find_tokenizer(model_path, tokenizer_path);
+}
+
+CLI::Option* add_model_option(CLI::App& command, std::string& path) {
+  return command.add_option(
+      "--model", path,
+      fmt::format("A Hugging Face BitNet folder or a GGUF file (default: the built-in {})",
+                  kDefaultModelName));
 }
 
 void check_tokenizer_fits(const Tokenizer& tokenizer, const Model& model) {

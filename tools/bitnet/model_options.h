@@ -22,6 +22,16 @@ void add_ffn_activation_option(CLI::App& command, std::string& name);
 [[nodiscard]] std::optional<Tokenizer> find_tokenizer(const std::string& model_path,
                                                       const std::string& tokenizer_path);
 
+// Loads `model_path`, or the built-in model (include/bitnet/default_model.h) when it is empty,
+// saying so on standard error.
+[[nodiscard]] Model load_model_or_default(const std::string& model_path,
+                                          const LoadOptions& options);
+// find_tokenizer, or the built-in model's tokenizer when `model_path` is empty.
+[[nodiscard]] std::optional<Tokenizer> find_tokenizer_or_default(const std::string& model_path,
+                                                                 const std::string& tokenizer_path);
+// The --model option of a command that runs the built-in model without one.
+CLI::Option* add_model_option(CLI::App& command, std::string& path);
+
 // The process's peak resident set so far (getrusage's ru_maxrss), in MB.
 [[nodiscard]] double peak_resident_megabytes();
 

@@ -45,13 +45,14 @@ int run_perplexity(const PerplexityOptions& options) {
   if (given != 1) {
     throw Error(ErrorKind::kInvalidArgument, "give exactly one of --file, --text or --tokens");
   }
-  const Model model = Model::load(options.model, load_options(options.ffn_activation));
+  const Model model = load_model_or_default(options.model, load_options(options.ffn_activation));
   std::vector<int32_t> ids;
   std::optional<int32_t> bos;
   if (!options.tokens.empty()) {
     ids = parse_id_list(options.tokens, "--tokens");
   } else {
-    const std::optional<Tokenizer> tokenizer = find_tokenizer(options.model, options.tokenizer);
+    const std::optional<Tokenizer> tokenizer =
+        find_tokenizer_or_default(options.model, options.tokenizer);
     if (!tokenizer) {
       throw Error(ErrorKind::kInvalidArgument,
                   fmt::format("{} has no tokenizer (tokenizer.json or GGUF tokenizer metadata): "
@@ -90,8 +91,7 @@ Command add_perplexity_command(CLI::App& parent) {
       "A model's perplexity on a text, as llama.cpp computes it (chunks of --ctx tokens, the "
       "second half of each scored)");
   auto options = std::make_shared<PerplexityOptions>();
-  command->add_option("--model", options->model, "A Hugging Face BitNet folder or a GGUF file")
-      ->required();
+  add_model_option(*command, options->model);
   command->add_option("--tokenizer", options->tokenizer,
                       "A tokenizer.json or its folder (default: the model's own)");
   add_ffn_activation_option(*command, options->ffn_activation);

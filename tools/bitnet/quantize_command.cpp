@@ -3,10 +3,13 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "bitnet/io.h"
 #include "bitnet/model.h"
 #include "bitnet/quant.h"
 #include "commands.h"
@@ -20,13 +23,29 @@ struct QuantizeOptions {
   std::string output;
   std::string type = "tq2_0";
   std::string ffn_activation;
+  std::string tokenizer;
+  std::string name;
 };
 
 int run_quantize(const QuantizeOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const Model model = Model::load(options.input, load_options(options.ffn_activation));
+  // The tokenizer goes into the file as tokenizer.ggml.* metadata, so that the GGUF file alone
+  // generates text (and llama.cpp can load it).
+  std::vector<GgufMetadataEntry> metadata;
+  const std::optional<Tokenizer> tokenizer = find_tokenizer(options.input, options.tokenizer);
+  if (tokenizer) {
+    check_tokenizer_fits(*tokenizer, model);
+    metadata = tokenizer->gguf_metadata();
+  } else {
+    fmt::print(stderr,
+               "warning: {} has no tokenizer; the file will run from token ids only (give one "
+               "with --tokenizer)\n",
+               options.input);
+  }
+  if (!options.name.empty()) metadata.push_back({"general.name", GgufValue(options.name)});
   const auto loaded = std::chrono::steady_clock::now();
-  save_gguf(model, options.output, ternary_format_from_name(options.type));
+  save_gguf(model, options.output, ternary_format_from_name(options.type), metadata);
   const auto written = std::chrono::steady_clock::now();
   const ModelConfig& config = model.config();
   // save_gguf writes a projection as f32 when its rows are not whole blocks of the type.
@@ -41,10 +60,14 @@ int run_quantize(const QuantizeOptions& options) {
     }
   }
   fmt::print(
-      "{}: {} layers, hidden {}, vocabulary {}, FFN {}; {} of {} projections {}, the rest f32; {} "
-      "bytes (load {:.2f} s, write {:.2f} s)\n",
+      "{}: {} layers, hidden {}, vocabulary {}, FFN {}; {} of {} projections {}{}; {}; {} bytes "
+      "(load {:.2f} s, write {:.2f} s)\n",
       options.output, config.num_layers, config.hidden_size, config.vocab_size,
       ffn_activation_name(config.activation), in_type, projections, options.type,
+      in_type < projections ? ", the rest f32" : "",
+      tokenizer ? fmt::format("tokenizer {} ({} tokens)", tokenizer->model_name(),
+                              tokenizer->vocab_size())
+                : std::string("no tokenizer"),
       std::filesystem::file_size(options.output),
       std::chrono::duration<double>(loaded - start).count(),
       std::chrono::duration<double>(written - loaded).count());
@@ -66,6 +89,10 @@ Command add_quantize_command(CLI::App& parent) {
                    "it are written as f32)")
       ->check(CLI::IsMember({"tq2_0", "tq1_0", "i2_s"}))
       ->capture_default_str();
+  command->add_option("--tokenizer", options->tokenizer,
+                      "A tokenizer.json or its folder to write into the file (default: the "
+                      "input's own)");
+  command->add_option("--name", options->name, "The model's name (general.name)");
   add_ffn_activation_option(*command, options->ffn_activation);
   return Command{command, [options] { return run_quantize(*options); }};
 }
