@@ -11,6 +11,7 @@ packages=(
   libdnnl-dev
   clang-14 libclang-rt-14-dev
   nodejs
+  python3 python3.11-doc fortunes
 )
 # The oracle tests run npm packages we did not write (tests/interop/). Debian's nodejs has npm in a
 # package of its own; NodeSource's nodejs bundles it and conflicts with Debian's, so ask for the

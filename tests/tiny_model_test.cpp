@@ -100,5 +100,26 @@ TEST(TinyModel, GreedyDecodingContinuesAsTransformers) {
   }
 }
 
+// A conversation keeps the cache of the turns before and rewinds to where the texts part: the
+// logits after a rewind equal those of a fresh session over the same ids.
+TEST(TinyModel, RewindingTheSessionGivesTheLogitsOfAFreshOne) {
+  const Model model = load_default_model();
+  const std::vector<int32_t> shared = {317, 445, 1231, 295};
+  const std::vector<int32_t> first = {2149, 344, 264};
+  const std::vector<int32_t> second = {15, 408, 200, 1076, 1231};
+  Session session(model, 64);
+  std::vector<int32_t> both = shared;
+  both.insert(both.end(), first.begin(), first.end());
+  (void)session.forward(both);
+  session.rewind(static_cast<int64_t>(shared.size()));
+  EXPECT_EQ(session.position(), static_cast<int64_t>(shared.size()));
+  const std::vector<float> rewound = session.forward(second).to_vector<float>();
+  Session fresh(model, 64);
+  (void)fresh.forward(shared);
+  EXPECT_EQ(fresh.forward(second).to_vector<float>(), rewound);
+  EXPECT_THROW(session.rewind(session.position() + 1), Error);
+  EXPECT_THROW(session.rewind(-1), Error);
+}
+
 }  // namespace
 }  // namespace bitnet

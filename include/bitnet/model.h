@@ -159,6 +159,9 @@ class Session {
   [[nodiscard]] int64_t position() const noexcept { return position_; }
   [[nodiscard]] int64_t context() const noexcept { return context_; }
   void reset() noexcept { position_ = 0; }
+  // Forgets the positions from `position` on (0 <= position <= position(); else an Error), so
+  // that a conversation can re-run what changed after a shared prefix; the cache before stays.
+  void rewind(int64_t position);
 
  private:
   [[nodiscard]] Tensor hidden_states(std::span<const int32_t> ids);

@@ -83,4 +83,12 @@ Tensor Session::forward_last(std::span<const int32_t> ids) {
   return linear(hidden.select(0, last), model_.weights().head);
 }
 
+void Session::rewind(int64_t position) {
+  if (position < 0 || position > position_) {
+    raise(ErrorKind::kIndexOutOfRange, "rewind: position {} is outside the session's 0..{}",
+          position, position_);
+  }
+  position_ = position;
+}
+
 }  // namespace bitnet

@@ -6,6 +6,8 @@
 set -euo pipefail
 bitnet=$1
 model=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/bitnet-model-commands-XXXXXX")
+trap 'rm -rf "$work"' EXIT
 
 fail() {
   echo "FAIL: $*" >&2
@@ -54,4 +56,15 @@ expect_refusal "packed/config.json" logits --model "$model/config.json" --tokens
 expect_refusal "temperature must be >= 0" generate --model "$model" --prompt-ids 1 --temp -1
 expect_refusal "--chat needs the prompt as text" generate --model "$model" --prompt-ids 1 --chat
 expect_refusal "fewer than two chunks" perplexity --model "$model" --tokens 1,2,3 --ctx 4
+expect_refusal "has no tokenizer" chat --model "$model" </dev/null
+
+# The built-in model without --model: generate says which model runs, and chat (no chat template:
+# each line continues the text) answers its first line as generate does, then a second line.
+generated=$("$bitnet" generate --prompt "The Python interpreter" -n 24 2>"$work/generate.err")
+grep -qF "running the built-in tiny-bitnet" "$work/generate.err" || fail "generate did not name the built-in model"
+chatted=$(printf 'The Python interpreter\n\nA list\n' | "$bitnet" chat -n 24 2>/dev/null)
+[[ "$chatted" == "$generated"* ]] ||
+  fail "chat's first reply '$chatted' does not start with generate's '$generated'"
+[ "$(wc -l <<<"$chatted")" -ge 2 ] || fail "chat gave no second reply: '$chatted'"
+echo "ok: generate and chat run the built-in model"
 echo PASS

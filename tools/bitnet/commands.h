@@ -18,6 +18,7 @@ struct Command {
 [[nodiscard]] Command add_detokenize_command(CLI::App& parent);
 [[nodiscard]] Command add_logits_command(CLI::App& parent);
 [[nodiscard]] Command add_generate_command(CLI::App& parent);
+[[nodiscard]] Command add_chat_command(CLI::App& parent);
 [[nodiscard]] Command add_perplexity_command(CLI::App& parent);
 [[nodiscard]] Command add_quantize_command(CLI::App& parent);
 #if BITNET_WITH_BENCH

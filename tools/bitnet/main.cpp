@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   commands.push_back(bitnet::cli::add_detokenize_command(app));
   commands.push_back(bitnet::cli::add_logits_command(app));
   commands.push_back(bitnet::cli::add_generate_command(app));
+  commands.push_back(bitnet::cli::add_chat_command(app));
   commands.push_back(bitnet::cli::add_perplexity_command(app));
   commands.push_back(bitnet::cli::add_quantize_command(app));
 #if BITNET_WITH_BENCH
