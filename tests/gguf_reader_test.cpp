@@ -66,6 +66,37 @@ TEST(GgufReaderTest, ValidFileReadsBack) {
   EXPECT_EQ(file.tensor("w").to_vector<float>(), (std::vector<float>{0, 1, 2, 3, 4, 5}));
 }
 
+// copy_tensor copies a plain tensor out of a mapped file, a piece at a time; release_pages hands a
+// tensor's pages back, after which its views still read the file's values.
+TEST(GgufReaderTest, CopiedAndReleasedTensorsKeepTheirValues) {
+  const testing::TemporaryFolder folder;
+  GgufWriter writer;
+  const Tensor big = Tensor::normal({1024, 1024}, 7);  // 4 MiB: several pages
+  writer.add_tensor("big", big);
+  writer.add_tensor("half", cast(big.slice(0, 0, 3), DType::kF16));
+  writer.write(folder.file("m.gguf"));
+  const GgufFile file = GgufFile::open(folder.file("m.gguf"));
+  const Tensor view = file.tensor("big");
+  const Tensor copy = file.copy_tensor("big");
+  EXPECT_NE(copy.data(), view.data());
+  EXPECT_EQ(copy.to_vector<float>(), big.to_vector<float>());
+  file.release_pages("big");
+  EXPECT_EQ(view.to_vector<float>(), big.to_vector<float>());
+  const Tensor half = file.copy_tensor("half");
+  EXPECT_EQ(half.dtype(), DType::kF16);
+  EXPECT_EQ(cast(half, DType::kF32).to_vector<float>(),
+            cast(cast(big.slice(0, 0, 3), DType::kF16), DType::kF32).to_vector<float>());
+  // In-memory images have nothing to release; Q8_0 and ternary tensors are no plain copies.
+  const GgufFile image = GgufFile::from_bytes(writer.to_bytes(), "image.gguf");
+  image.release_pages("big");
+  EXPECT_EQ(image.copy_tensor("big").to_vector<float>(), big.to_vector<float>());
+  GgufWriter quantized;
+  quantized.add_tensor("q", big.slice(0, 0, 2), GgmlType::kQ8_0);
+  expect_error_naming(
+      [&] { (void)GgufFile::from_bytes(quantized.to_bytes(), "q.gguf").copy_tensor("q"); },
+      {"q.gguf", "'q'", "not a plain tensor"});
+}
+
 // ---- empty and truncated files ------------------------------------------------------------------
 TEST(GgufReaderTest, EmptyFile) {
   testing::TemporaryDirectory directory;

@@ -274,6 +274,14 @@ class GgufFile {
   // Q8_0, Q4_K, Q6_K: dequantized to a fresh f32 tensor. Ternary types (use ternary()) and the
   // other GGML types throw Error(kUnsupported) naming the tensor and its type.
   [[nodiscard]] Tensor tensor(std::string_view name) const;
+  // Hands the mapped pages of tensor `name` back to the system once its bytes have been copied or
+  // repacked, so that loading a model does not keep the whole file resident; views of the tensor
+  // stay valid (they read the file again when touched). No effect on in-memory images.
+  void release_pages(std::string_view name) const;
+  // A plain tensor (the types tensor() views) copied into the process's memory a piece at a time,
+  // each piece's mapped pages handed back once copied: loading costs the copy plus one piece, not
+  // the copy plus the file's pages.
+  [[nodiscard]] Tensor copy_tensor(std::string_view name) const;
   // TQ1_0, TQ2_0, I2_S: repacked into `target` as [rows, ne[0]] (rows = the product of the other
   // dimensions). TQ1_0/TQ2_0 rows must have one scale for all their blocks.
   [[nodiscard]] TernaryTensor ternary(std::string_view name,

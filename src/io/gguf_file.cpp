@@ -1,5 +1,6 @@
 // GgufFile: metadata accessors and tensor access (zero-copy views of the mapping, Q8_0,
 // Q4_K and Q6_K dequantization, ternary repacking) over the validated contents of a GGUF file.
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -124,6 +125,30 @@ std::span<const uint8_t> GgufFile::tensor_bytes(std::string_view name) const {
   const GgufTensorInfo& info = tensor_info(name);
   // Validated at open: file_offset + bytes <= file size.
   return {contents_->mapping + info.file_offset, static_cast<size_t>(info.bytes)};
+}
+
+void GgufFile::release_pages(std::string_view name) const {
+  const GgufTensorInfo& info = tensor_info(name);
+  contents_->file->release(info.file_offset, info.bytes);
+}
+
+Tensor GgufFile::copy_tensor(std::string_view name) const {
+  const GgufTensorInfo& info = tensor_info(name);
+  const GgmlTypeTraits& traits = ggml_type_traits(info.type);
+  if (!traits.dtype) {
+    raise(ErrorKind::kUnsupported, "{}: tensor '{}' of type {} is not a plain tensor to copy",
+          path(), name, traits.name);
+  }
+  Tensor out = Tensor::empty(info.shape, *traits.dtype);
+  constexpr uint64_t kPiece = uint64_t{64} << 20;
+  auto* target = static_cast<uint8_t*>(out.data());
+  const uint8_t* source = contents_->mapping + info.file_offset;
+  for (uint64_t done = 0; done < info.bytes; done += kPiece) {
+    const uint64_t count = std::min(kPiece, info.bytes - done);
+    std::memcpy(target + done, source + done, static_cast<size_t>(count));
+    contents_->file->release(info.file_offset + done, count);
+  }
+  return out;
 }
 
 Tensor GgufFile::tensor(std::string_view name) const {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -128,6 +129,17 @@ const uint8_t* MappedFile::map() {
     mapping_ = static_cast<uint8_t*>(address);
   });
   return mapping_;
+}
+
+void MappedFile::release(uint64_t offset, uint64_t count) const noexcept {
+  if (descriptor_ < 0 || mapping_ == nullptr || offset >= size_) return;
+  const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t end = std::min(size_, offset + count);
+  const uint64_t first = (offset + page - 1) / page * page;
+  const uint64_t last = end / page * page;
+  if (last <= first) return;
+  // Advice only: a failure leaves the pages resident, which costs memory, not correctness.
+  (void)::madvise(mapping_ + first, static_cast<size_t>(last - first), MADV_DONTNEED);
 }
 
 }  // namespace bitnet::io

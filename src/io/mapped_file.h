@@ -43,6 +43,12 @@ class MappedFile {
   // since it was opened.
   [[nodiscard]] const uint8_t* map();
 
+  // Drops the mapped pages wholly inside [offset, offset + count) from the process's resident set
+  // (madvise MADV_DONTNEED), for bytes already copied out. Unwritten pages of a file mapping read
+  // the file again on the next access, so views stay valid. Nothing for in-memory images or
+  // before map().
+  void release(uint64_t offset, uint64_t count) const noexcept;
+
   // The descriptor of an opened file (-1 for in-memory images), for page-cache hints.
   [[nodiscard]] int descriptor() const noexcept { return descriptor_; }
 

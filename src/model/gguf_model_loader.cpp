@@ -33,7 +33,10 @@ double widen(float value) {
 
 class GgufModelReader {
  public:
-  explicit GgufModelReader(GgufFile file) : file_(std::move(file)) {}
+  // `copy`: float tensors are copied into the process's memory (LoadOptions::map_weights off).
+  // Either way each tensor's mapped pages are handed back once it has been copied or repacked, so
+  // the file is never resident as a whole next to the weights made from it.
+  GgufModelReader(GgufFile file, bool copy) : file_(std::move(file)), copy_(copy) {}
 
   [[nodiscard]] const GgufValue* find(const std::string& key) const { return file_.find(key); }
 
@@ -91,8 +94,14 @@ class GgufModelReader {
       case GgmlType::kBF16:
       case GgmlType::kQ8_0:
       case GgmlType::kQ4_K:
-      case GgmlType::kQ6_K:
-        return file_.tensor(name);
+      case GgmlType::kQ6_K: {
+        const bool view = info.type == GgmlType::kF32 || info.type == GgmlType::kF16 ||
+                          info.type == GgmlType::kBF16;
+        if (view && copy_) return file_.copy_tensor(name);
+        Tensor tensor = file_.tensor(name);
+        if (!view) file_.release_pages(name);  // dequantized into a fresh tensor
+        return tensor;
+      }
       default:
         raise(ErrorKind::kUnsupported,
               "{}: tensor '{}' has type {}, which a model cannot take here (supported: f32, f16, "
@@ -132,6 +141,7 @@ class GgufModelReader {
             "tq1_0, tq2_0, i2_s, f32, f16, bf16, q8_0)",
             path(), name, traits.name);
     }
+    file_.release_pages(name);
     const std::string scale_name = stem + ".scale";
     if (has(scale_name)) {
       const GgufTensorInfo& scale_info = tensor_info(scale_name);
@@ -148,6 +158,7 @@ class GgufModelReader {
 
  private:
   [[nodiscard]] const std::string& path() const noexcept { return file_.path(); }
+  bool copy_ = true;
   const GgufValue* require(const std::string& key) const {
     const GgufValue* value = find(key);
     if (value == nullptr) {
@@ -205,7 +216,7 @@ class GgufModelReader {
 
 Model load_gguf_model(GgufFile file, const LoadOptions& options) {
   const std::string path = file.path();
-  const GgufModelReader reader(std::move(file));
+  const GgufModelReader reader(std::move(file), !options.map_weights);
   const GgufValue* architecture_value = reader.find("general.architecture");
   if (architecture_value == nullptr || architecture_value->type() != GgufType::kString) {
     raise(ErrorKind::kInvalidArgument,

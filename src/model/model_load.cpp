@@ -25,28 +25,24 @@ Model in_process_memory(const Model& model) {
   return Model::from_weights(model.config(), std::move(weights));
 }
 
-Model load_from(const std::string& path, const LoadOptions& options) {
+}  // namespace
+
+Model Model::load(const std::string& path, const LoadOptions& options) {
   std::error_code error;
   const std::filesystem::file_status status = std::filesystem::status(path, error);
-  if (std::filesystem::is_directory(status)) return load_hugging_face_folder(path, options);
-  if (std::filesystem::is_regular_file(status)) {
-    return load_gguf_model(GgufFile::open(path), options);
+  if (std::filesystem::is_directory(status)) {
+    Model model = load_hugging_face_folder(path, options);
+    return options.map_weights ? model : in_process_memory(model);
   }
+  // The GGUF loader copies (or keeps views) tensor by tensor itself.
+  if (std::filesystem::is_regular_file(status)) return load_gguf(GgufFile::open(path), options);
   raise(ErrorKind::kIo,
         "model: {} is neither a Hugging Face model folder (with config.json) nor a GGUF file",
         path);
 }
 
-}  // namespace
-
-Model Model::load(const std::string& path, const LoadOptions& options) {
-  Model model = load_from(path, options);
-  return options.map_weights ? model : in_process_memory(model);
-}
-
 Model Model::load_gguf(GgufFile file, const LoadOptions& options) {
-  Model model = load_gguf_model(std::move(file), options);
-  return options.map_weights ? model : in_process_memory(model);
+  return load_gguf_model(std::move(file), options);
 }
 
 }  // namespace bitnet

@@ -21,9 +21,11 @@ Session::Session(Model model, int64_t context, DType cache_dtype) : model_(std::
   }
   const ModelConfig& config = model_.config();
   context_ = context > 0 ? context : config.max_position_embeddings;
+  // Left unwritten: attention reads only the positions already run, and a large cache's pages
+  // then become resident as the conversation reaches them rather than all at once.
   for (int64_t layer = 0; layer < config.num_layers; ++layer) {
-    keys_.push_back(Tensor::zeros({context_, config.num_kv_heads, config.head_dim}, cache_dtype));
-    values_.push_back(Tensor::zeros({context_, config.num_kv_heads, config.head_dim}, cache_dtype));
+    keys_.push_back(Tensor::empty({context_, config.num_kv_heads, config.head_dim}, cache_dtype));
+    values_.push_back(Tensor::empty({context_, config.num_kv_heads, config.head_dim}, cache_dtype));
   }
 }
 
