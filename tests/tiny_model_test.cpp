@@ -6,6 +6,7 @@
 // which must also be byte for byte the file models/tiny-bitnet.gguf.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <span>
@@ -18,6 +19,7 @@
 
 #include "bitnet/default_model.h"
 #include "bitnet/generate.h"
+#include "bitnet/memory.h"
 #include "bitnet/model.h"
 #include "bitnet/tokenizer.h"
 
@@ -119,6 +121,36 @@ TEST(TinyModel, RewindingTheSessionGivesTheLogitsOfAFreshOne) {
   EXPECT_EQ(fresh.forward(second).to_vector<float>(), rewound);
   EXPECT_THROW(session.rewind(session.position() + 1), Error);
   EXPECT_THROW(session.rewind(-1), Error);
+}
+
+// After warm-up, a decode step takes no memory from the system and leaves nothing behind: every
+// tensor a step makes is served from the pool's caches and returned before the next step.
+TEST(TinyModel, DecodingStepsTakeNoNewMemoryFromTheSystem) {
+  const Model model = load_default_model();
+  Session session(model, 128);
+  GenerateOptions options;
+  options.max_new_tokens = 40;
+  HybridMemoryPool& pool = cpu_memory_pool();
+  MemoryStats warm;
+  int64_t step = 0;
+  int64_t measured = 0;
+  uint64_t allocations_per_step = 0;
+  (void)generate(session, std::vector<int32_t>{317, 445, 1231}, options, [&](int32_t) {
+    ++step;
+    if (step == 8) warm = pool.stats();  // the prompt and seven decode steps: warmed up
+    if (step > 8) {
+      const MemoryStats now = pool.stats();
+      EXPECT_EQ(now.reserved_bytes, warm.reserved_bytes) << "step " << step;
+      EXPECT_EQ(now.live_blocks(), warm.live_blocks()) << "step " << step;
+      allocations_per_step = (now.allocations - warm.allocations) / static_cast<uint64_t>(step - 8);
+      ++measured;
+    }
+    return true;
+  });
+  EXPECT_EQ(measured, 32);
+  // Printed for docs/PERFORMANCE.md: pool allocations (cache hits) per decode step.
+  std::printf("pool allocations per decode step: %llu\n",
+              static_cast<unsigned long long>(allocations_per_step));
 }
 
 }  // namespace
