@@ -14,7 +14,7 @@ build=${BITNET_FUZZ_BUILD:-build/fuzz}
 cxx=${CXX_FUZZ:-clang++-14}
 cc=${cxx/clang++/clang}
 jobs=${JOBS:-$(nproc)}
-targets=(gguf_fuzzer gguf_metadata_fuzzer safetensors_fuzzer tokenizer_fuzzer)
+targets=(gguf_fuzzer gguf_metadata_fuzzer safetensors_fuzzer tokenizer_fuzzer model_fuzzer)
 
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)

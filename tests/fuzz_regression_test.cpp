@@ -61,6 +61,24 @@ TEST(FuzzRegressionTest, TokenizerFuzzerFindings) {
   replay("tokenizer_fuzzer", fuzz::tokenizer_target);
 }
 
+TEST(FuzzRegressionTest, ModelFuzzerFindings) {
+  replay("model_fuzzer", fuzz::model_target);
+}
+
+// The model seeds must load and run, or the fuzzer would never reach the forward pass.
+TEST(FuzzRegressionTest, ModelSeedsLoad) {
+  const std::string folder = std::string(BITNET_TEST_DATA_DIR) + "/../../fuzz/corpus/model_fuzzer";
+  int loaded = 0;
+  for (const std::filesystem::path& path : files_in(folder)) {
+    SCOPED_TRACE(path.string());
+    const std::vector<uint8_t> bytes = read_bytes(path);
+    const Model model = Model::load_gguf(GgufFile::from_bytes(bytes, path.string()));
+    EXPECT_EQ(model.logits(std::vector<int32_t>{0, 7}).shape(), Shape({2, 8}));
+    ++loaded;
+  }
+  EXPECT_EQ(loaded, 2);
+}
+
 // The seeds themselves must pass too (fuzz/corpus/).
 TEST(FuzzRegressionTest, SeedCorporaPass) {
   const std::string corpus = std::string(BITNET_TEST_DATA_DIR) + "/../../fuzz/corpus";
@@ -68,7 +86,8 @@ TEST(FuzzRegressionTest, SeedCorporaPass) {
       {"gguf_fuzzer", fuzz::gguf_target},
       {"gguf_metadata_fuzzer", fuzz::gguf_metadata_target},
       {"safetensors_fuzzer", fuzz::safetensors_target},
-      {"tokenizer_fuzzer", fuzz::tokenizer_target}};
+      {"tokenizer_fuzzer", fuzz::tokenizer_target},
+      {"model_fuzzer", fuzz::model_target}};
   for (const auto& [name, target] : targets) {
     std::vector<std::filesystem::path> paths;
     ASSERT_NO_THROW(paths = files_in(corpus + "/" + name)) << "missing seed folder " << name;

@@ -245,6 +245,21 @@ TEST(SaveGguf, RefusesOurOwnLayouts) {
   EXPECT_FALSE(std::filesystem::exists(temp.file("model.gguf")));
 }
 
+// The progress callback sees every layer, then the written file.
+TEST(SaveGguf, ReportsProgressPerLayerThenTheWrite) {
+  const Model model = synthetic_model(Shapes{});
+  TempFolder temp;
+  std::vector<std::pair<int64_t, int64_t>> calls;
+  save_gguf(model, temp.file("model.gguf"), TernaryFormat::kTQ2_0, {},
+            [&](int64_t done, int64_t steps) { calls.emplace_back(done, steps); });
+  const auto steps = static_cast<int64_t>(model.config().num_layers) + 1;
+  ASSERT_EQ(calls.size(), static_cast<size_t>(steps));
+  for (int64_t index = 0; index < steps; ++index) {
+    EXPECT_EQ(calls[static_cast<size_t>(index)], std::make_pair(index + 1, steps));
+  }
+  EXPECT_TRUE(std::filesystem::exists(temp.file("model.gguf")));
+}
+
 // An untied head goes as output.weight and comes back.
 TEST(SaveGguf, UntiedHeadRoundTrips) {
   const Model tied = synthetic_model(Shapes{});

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -135,9 +136,12 @@ class Model {
 // head is written as "output.weight" in its dtype. `metadata` is added after the model's own keys
 // (and replaces one of the same name): a vocabulary under tokenizer.ggml.*, which llama.cpp needs
 // to load the file at all, or a general.name.
+// `progress`, when set, is called with (steps done, steps) after each layer and after the file is
+// written (steps = layers + 1).
 void save_gguf(const Model& model, const std::string& path,
                TernaryFormat weights = TernaryFormat::kTQ2_0,
-               std::span<const GgufMetadataEntry> metadata = {});
+               std::span<const GgufMetadataEntry> metadata = {},
+               const std::function<void(int64_t, int64_t)>& progress = {});
 
 // A sequence being decoded: the key/value cache of every layer, sized to the context.
 class Session {

@@ -50,11 +50,13 @@ void add_projection(GgufWriter& writer, const std::string& name, const TernaryTe
 }  // namespace
 
 void save_gguf(const Model& model, const std::string& path, TernaryFormat weights,
-               std::span<const GgufMetadataEntry> metadata) {
+               std::span<const GgufMetadataEntry> metadata,
+               const std::function<void(int64_t, int64_t)>& progress) {
   const GgmlType type = ggml_type_of(weights);
   const ModelConfig& config = model.config();
   const ModelWeights& parts = model.weights();
   const std::string prefix = std::string(kArchitecture) + ".";
+  const auto steps = static_cast<int64_t>(parts.layers.size()) + 1;
 
   GgufWriter writer;
   writer.set("general.architecture", std::string(kArchitecture));
@@ -94,8 +96,10 @@ void save_gguf(const Model& model, const std::string& path, TernaryFormat weight
     add_projection(writer, block + "ffn_up.weight", layer.up, type);
     writer.add_tensor(block + "ffn_sub_norm.weight", layer.ffn_sub_norm);
     add_projection(writer, block + "ffn_down.weight", layer.down, type);
+    if (progress) progress(static_cast<int64_t>(index) + 1, steps);
   }
   writer.write(path);
+  if (progress) progress(steps, steps);
 }
 
 }  // namespace bitnet

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bitnet/io.h"
+#include "bitnet/model.h"
 #include "bitnet/tokenizer.h"
 #include "support/tiny_tokenizer.h"
 #include "tokenizer/utf8.h"
@@ -58,6 +59,24 @@ inline bool gguf_target(const uint8_t* data, size_t size) {
         }
       });
     }
+  } catch (const Error&) {
+  }
+  return true;
+}
+
+// Model::load_gguf on the bytes, then the logits of three ids (both ends of the vocabulary): a
+// model the loader accepts must run, and give one finite-shaped row per id.
+inline bool model_target(const uint8_t* data, size_t size) {
+  volatile uint64_t sink = 0;
+  try {
+    const Model model = Model::load_gguf(
+        GgufFile::from_bytes(std::vector<uint8_t>(data, data + size), "fuzz.gguf"));
+    const int64_t vocab = model.config().vocab_size;
+    const std::vector<int32_t> ids = {0, static_cast<int32_t>(vocab - 1),
+                                      static_cast<int32_t>(vocab / 2)};
+    const Tensor logits = model.logits(ids);
+    if (logits.shape() != Shape({3, vocab}) || logits.dtype() != DType::kF32) return false;
+    sink = sink + touch(logits);
   } catch (const Error&) {
   }
   return true;

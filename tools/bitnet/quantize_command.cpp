@@ -1,6 +1,9 @@
 // `bitnet quantize`: a model (Hugging Face folder or GGUF file) written as a GGUF file of
 // llama.cpp's `bitnet` architecture with ternary projections in TQ2_0, TQ1_0 or I2_S.
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -45,7 +48,18 @@ int run_quantize(const QuantizeOptions& options) {
   }
   if (!options.name.empty()) metadata.push_back({"general.name", GgufValue(options.name)});
   const auto loaded = std::chrono::steady_clock::now();
-  save_gguf(model, options.output, ternary_format_from_name(options.type), metadata);
+  // A bar on standard error while layers are converted and the file is written (a terminal only).
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  const auto bar = [&](int64_t done, int64_t steps) {
+    if (!terminal) return;
+    constexpr int64_t kWidth = 40;
+    const int64_t filled = done * kWidth / steps;
+    fmt::print(stderr, "\r[{}{}] {}/{} {}", std::string(static_cast<size_t>(filled), '#'),
+               std::string(static_cast<size_t>(kWidth - filled), '.'), done, steps,
+               done < steps ? "layers" : "written\n");
+    std::fflush(stderr);
+  };
+  save_gguf(model, options.output, ternary_format_from_name(options.type), metadata, bar);
   const auto written = std::chrono::steady_clock::now();
   const ModelConfig& config = model.config();
   // save_gguf writes a projection as f32 when its rows are not whole blocks of the type.
