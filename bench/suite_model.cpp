@@ -5,6 +5,7 @@
 // TQ1_0 projections, f16 tied embedding), or the file given with `bitnet bench --model`. llama.cpp
 // (node-llama-cpp, scripts/peers/node-llama-cpp/) runs the very same file in the same run, with
 // the same thread count, its weights read into memory (no mmap) as ours are.
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <numeric>
@@ -17,6 +18,7 @@
 
 #include "bench/child_process.h"
 #include "bench/external_peers.h"
+#include "bench/memory_readers.h"
 #include "bench/model_file_option.h"
 #include "bench/suites.h"
 #include "bench/synthetic_model.h"
@@ -95,6 +97,54 @@ Row bitnet_row(const std::shared_ptr<const Model>& model, const Workload& work) 
       });
 }
 
+// The bytes one decode step must read: every ternary projection as repacked (trits and scales)
+// and the output head; the embedding row and the norms are noise beside them.
+double bytes_per_token(const Model& model) {
+  const ModelWeights& weights = model.weights();
+  double bytes = static_cast<double>(weights.head.nbytes());
+  for (const LayerWeights& layer : weights.layers) {
+    for (const TernaryTensor* projection :
+         {&layer.q, &layer.k, &layer.v, &layer.o, &layer.gate, &layer.up, &layer.down}) {
+      bytes += static_cast<double>(projection->packed().nbytes() + projection->scales().nbytes());
+    }
+  }
+  return bytes;
+}
+
+// `read_bound`: the decode the machine's memory allows, measured in this run: the time to read
+// the weight bytes of every step at the best read bandwidth of bench/memory_readers.h (each reader
+// over 512 MiB, sixteen times the L3, on all threads). Its ratio column is then the fraction of
+// that bound our decode reaches.
+Row read_bound_row(const std::shared_ptr<const Model>& model, const Workload& work) {
+  Row row;
+  row.impl = "read_bound";
+  row.items_per_iter = static_cast<double>(work.decode_tokens);
+  row.unit = Unit::kItems;
+  row.run = [](int64_t) {};
+  const double step_bytes = bytes_per_token(*model);
+  row.bytes_per_iter = step_bytes * static_cast<double>(work.decode_tokens);
+  row.measure = [step_bytes, work](int64_t iterations) {
+    constexpr int64_t kBytes = int64_t{512} << 20;
+    const Tensor buffer = Tensor::empty({kBytes / 8}, DType::kI64);
+    auto* words = buffer.data_as<int64_t>();
+    for (int64_t index = 0; index < kBytes / 8; ++index) words[index] = index;  // no zero page
+    double best_seconds = 0;
+    for (const MemoryReader& reader : memory_readers()) {
+      for (int pass = 0; pass < 3; ++pass) {
+        const auto start = std::chrono::steady_clock::now();
+        do_not_optimize(reader.read(static_cast<const uint8_t*>(buffer.data()), kBytes));
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (best_seconds == 0 || seconds < best_seconds) best_seconds = seconds;
+      }
+    }
+    const double bandwidth = static_cast<double>(kBytes) / best_seconds;
+    return static_cast<double>(iterations) * static_cast<double>(work.decode_tokens) *
+           step_bytes / bandwidth * 1e9;
+  };
+  return row;
+}
+
 // llama.cpp through decode.mjs: one child process per sample (model load and one warm-up pass
 // untimed there), the seconds of its timed passes added up.
 Row llama_cpp_row(const fs::path& model_path, const Workload& work, int threads) {
@@ -139,6 +189,7 @@ std::vector<Row> model_rows(const fs::path& path, const Workload& work) {
   auto model = std::make_shared<const Model>(Model::load(path.string()));
   std::vector<Row> rows;
   rows.push_back(bitnet_row(model, work));
+  if (work.decode_tokens > 0) rows.push_back(read_bound_row(model, work));
   const PeerInstall& install = peer_install();
   if (!install.missing.empty()) {
     peer_missing("model", "llama.cpp: " + install.missing);
@@ -174,7 +225,8 @@ void register_model_suite(SuiteRegistry& registry) {
               "tg128 (128 greedy decode steps), from an empty cache, on a random-weight GGUF of "
               "BitNet b1.58 2B4T's shapes (TQ2_0; _tq1_0: TQ1_0) or the --model file; _small: a "
               "two-layer model for smoke runs; llama_cpp: node-llama-cpp on the same file and "
-              "threads, weights in memory",
+              "threads, weights in memory; read_bound: the decode time the best memory reader of "
+              "this run allows for the weight bytes of each step",
               {}};
   const ModelShape full = bitnet_2b4t_shape();
   const ModelShape small = small_model_shape();
