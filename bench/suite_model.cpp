@@ -139,8 +139,8 @@ Row read_bound_row(const std::shared_ptr<const Model>& model, const Workload& wo
       }
     }
     const double bandwidth = static_cast<double>(kBytes) / best_seconds;
-    return static_cast<double>(iterations) * static_cast<double>(work.decode_tokens) *
-           step_bytes / bandwidth * 1e9;
+    return static_cast<double>(iterations) * static_cast<double>(work.decode_tokens) * step_bytes /
+           bandwidth * 1e9;
   };
   return row;
 }

@@ -25,6 +25,20 @@ void blas_gemm_f64(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
 void blas_set_num_threads(int threads);
 [[nodiscard]] int blas_num_threads();
 
+// Runs BLAS on one thread while alive and restores the count before: for callers that issue many
+// small products from their own workers, whose results must not depend on BLAS's threading
+// (its threaded kernels round differently).
+class SingleThreadedBlas {
+ public:
+  SingleThreadedBlas() : previous_(blas_num_threads()) { blas_set_num_threads(1); }
+  ~SingleThreadedBlas() { blas_set_num_threads(previous_ > 0 ? previous_ : 1); }
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+ private:
+  int previous_;
+};
+
 // OpenBLAS runs a GEMM on one thread when m * n * k is at most this (SMP_THRESHOLD_MIN 65536 times
 // GEMM_MULTITHREAD_THRESHOLD 4 in interface/gemm.c): such calls are safe to issue from our own
 // worker threads without stacking BLAS threads on top of them.

@@ -10,7 +10,6 @@
 #include <cmath>
 #include <vector>
 
-#include "bitnet/config.h"
 #include "bitnet/ops.h"
 #include "bitnet/parallel.h"
 #include "blas/blas.h"
@@ -96,8 +95,7 @@ void attend_by_blocks(const AttentionShape& s, const Tensor& query, const Tensor
   // One task per (head, block of queries), each with single-threaded BLAS calls: the same
   // arithmetic whatever the number of threads, so results do not depend on it (OpenBLAS's own
   // threading picks other kernels for other thread counts).
-  const int previous_blas_threads = blas_num_threads();
-  blas_set_num_threads(1);
+  const SingleThreadedBlas single_threaded;
   parallel_for(0, s.heads * blocks, 1, [&](int64_t begin, int64_t end) {
     std::vector<float> scores;
     for (int64_t task = begin; task < end; ++task) {
@@ -124,7 +122,6 @@ void attend_by_blocks(const AttentionShape& s, const Tensor& query, const Tensor
                     q_stride);
     }
   });
-  blas_set_num_threads(previous_blas_threads > 0 ? previous_blas_threads : num_threads());
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "bitnet/config.h"
 #include "bitnet/ops.h"
 #include "bitnet/parallel.h"
 #include "blas/blas.h"
@@ -56,8 +55,7 @@ void dot_rows(const float* x, int64_t tokens, const char* weight, int64_t row_by
 void blocked_gemm(const float* x, int64_t tokens, const char* weight, int64_t row_bytes,
                   DType dtype, int64_t rows, int64_t k, float* out) {
   const int64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
-  const int previous_blas_threads = blas_num_threads();
-  blas_set_num_threads(1);
+  const SingleThreadedBlas single_threaded;
   parallel_for(0, blocks, 1, [&](int64_t begin, int64_t end) {
     std::vector<float> wide;
     for (int64_t block = begin; block < end; ++block) {
@@ -71,7 +69,6 @@ void blocked_gemm(const float* x, int64_t tokens, const char* weight, int64_t ro
       blas_gemm_f32(false, true, tokens, count, k, x, k, wide.data(), k, out + start, rows);
     }
   });
-  blas_set_num_threads(previous_blas_threads > 0 ? previous_blas_threads : num_threads());
 }
 
 }  // namespace

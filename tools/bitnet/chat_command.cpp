@@ -49,9 +49,6 @@ class Conversation {
                  "bitnet: the model has no chat template: each line continues the text as it "
                  "stands\n");
     }
-    for (const auto id : {tokenizer_.eos_id(), tokenizer_.eot_id()}) {
-      if (id) stop_ids_.push_back(*id);
-    }
   }
 
   // Answers one user line, streaming the reply to standard output.
@@ -82,7 +79,7 @@ class Conversation {
     GenerateOptions generate_options;
     generate_options.max_new_tokens = options_.tokens;
     generate_options.sampling = options_.sampling;
-    generate_options.stop_ids = stop_ids_;
+    generate_options.stop_ids = stop_ids_of(tokenizer_);
     StreamingDecoder decoder(tokenizer_, DecodeOptions{.skip_special = true});
     std::vector<int32_t> reply;
     (void)generate(session_, fresh, generate_options, [&](int32_t id) {
@@ -105,7 +102,6 @@ class Conversation {
   bool templated_ = false;
   std::vector<ChatMessage> messages_;
   std::vector<int32_t> history_;  // the ids of the conversation so far; the cache holds a prefix
-  std::vector<int32_t> stop_ids_;
 };
 
 int run_chat(const ChatOptions& options) {
@@ -152,14 +148,7 @@ Command add_chat_command(CLI::App& parent) {
   command->add_option("-n,--tokens", options->tokens, "Tokens per reply at most")
       ->capture_default_str();
   command->add_option("--ctx", options->context, "Context positions (default: the model's)");
-  command->add_option("--temp", options->sampling.temperature, "Temperature; 0 is greedy")
-      ->capture_default_str();
-  command->add_option("--top-k", options->sampling.top_k, "Keep the k most likely ids; 0: off");
-  command->add_option("--top-p", options->sampling.top_p, "Nucleus sampling mass; 1: off");
-  command->add_option("--min-p", options->sampling.min_p, "Drop ids below min-p x the top one");
-  command->add_option("--repeat-penalty", options->sampling.repetition_penalty,
-                      "Penalty for ids among the last 64; 1: off");
-  command->add_option("--seed", options->sampling.seed, "Random seed for sampling");
+  add_sampling_options(*command, options->sampling);
   return Command{command, [options] { return run_chat(*options); }};
 }
 

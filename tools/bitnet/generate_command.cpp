@@ -78,11 +78,7 @@ int run_generate(const GenerateCommandOptions& options) {
   GenerateOptions generate_options;
   generate_options.max_new_tokens = options.tokens;
   generate_options.sampling = options.sampling;
-  if (tokenizer) {
-    for (const auto id : {tokenizer->eos_id(), tokenizer->eot_id()}) {
-      if (id) generate_options.stop_ids.push_back(*id);
-    }
-  }
+  if (tokenizer) generate_options.stop_ids = stop_ids_of(*tokenizer);
   Session session(model, options.context);
   std::optional<StreamingDecoder> decoder;
   if (tokenizer) decoder.emplace(*tokenizer, DecodeOptions{.skip_special = true});
@@ -148,14 +144,7 @@ Command add_generate_command(CLI::App& parent) {
   command->add_option("-n,--tokens", options->tokens, "Tokens to generate at most")
       ->capture_default_str();
   command->add_option("--ctx", options->context, "Context positions (default: the model's)");
-  command->add_option("--temp", options->sampling.temperature, "Temperature; 0 is greedy")
-      ->capture_default_str();
-  command->add_option("--top-k", options->sampling.top_k, "Keep the k most likely ids; 0: off");
-  command->add_option("--top-p", options->sampling.top_p, "Nucleus sampling mass; 1: off");
-  command->add_option("--min-p", options->sampling.min_p, "Drop ids below min-p x the top one");
-  command->add_option("--repeat-penalty", options->sampling.repetition_penalty,
-                      "Penalty for ids among the last 64; 1: off");
-  command->add_option("--seed", options->sampling.seed, "Random seed for sampling");
+  add_sampling_options(*command, options->sampling);
   command->add_option("--stop", options->stops, "Stop once this text has been produced");
   return Command{command, [options] { return run_generate(*options); }};
 }

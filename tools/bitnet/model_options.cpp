@@ -70,6 +70,25 @@ CLI::Option* add_model_option(CLI::App& command, std::string& path) {
                   kDefaultModelName));
 }
 
+void add_sampling_options(CLI::App& command, SamplingOptions& sampling) {
+  command.add_option("--temp", sampling.temperature, "Temperature; 0 is greedy")
+      ->capture_default_str();
+  command.add_option("--top-k", sampling.top_k, "Keep the k most likely ids; 0: off");
+  command.add_option("--top-p", sampling.top_p, "Nucleus sampling mass; 1: off");
+  command.add_option("--min-p", sampling.min_p, "Drop ids below min-p x the top one");
+  command.add_option("--repeat-penalty", sampling.repetition_penalty,
+                     "Penalty for ids among the last 64; 1: off");
+  command.add_option("--seed", sampling.seed, "Random seed for sampling");
+}
+
+std::vector<int32_t> stop_ids_of(const Tokenizer& tokenizer) {
+  std::vector<int32_t> ids;
+  for (const auto id : {tokenizer.eos_id(), tokenizer.eot_id()}) {
+    if (id) ids.push_back(*id);
+  }
+  return ids;
+}
+
 void check_tokenizer_fits(const Tokenizer& tokenizer, const Model& model) {
   if (tokenizer.vocab_size() > model.config().vocab_size) {
     throw Error(ErrorKind::kInvalidArgument,

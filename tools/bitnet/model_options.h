@@ -3,10 +3,12 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "bitnet/model.h"
+#include "bitnet/sampler.h"
 #include "bitnet/tokenizer.h"
 
 namespace bitnet::cli {
@@ -31,6 +33,11 @@ void add_ffn_activation_option(CLI::App& command, std::string& name);
                                                                  const std::string& tokenizer_path);
 // The --model option of a command that runs the built-in model without one.
 CLI::Option* add_model_option(CLI::App& command, std::string& path);
+
+// Adds --temp, --top-k, --top-p, --min-p, --repeat-penalty and --seed, stored in `sampling`.
+void add_sampling_options(CLI::App& command, SamplingOptions& sampling);
+// The ids that end a reply: the tokenizer's end of text and end of turn, where it has them.
+[[nodiscard]] std::vector<int32_t> stop_ids_of(const Tokenizer& tokenizer);
 
 // The process's peak resident set so far (getrusage's ru_maxrss), in MB.
 [[nodiscard]] double peak_resident_megabytes();
